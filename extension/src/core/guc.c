@@ -1,0 +1,74 @@
+/*
+ * guc.c: definition of the pgiot.* settings.
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "guc.h"
+
+int			pgiot_max_databases = 32;
+bool		pgiot_workers_enabled = true;
+int			pgiot_launcher_naptime = 30;
+int			pgiot_maintenance_interval = 60;
+char	   *pgiot_partition_interval = NULL;
+int			pgiot_partitions_ahead = 3;
+int			pgiot_retention_days = 365;
+int			pgiot_audit_retention_days = 30;
+char	   *pgiot_clock = NULL;
+
+static bool
+check_partition_interval(char **newval, void **extra, GucSource source)
+{
+	const char *v = *newval;
+
+	/* date_bin() takes days, hours and minutes, not months */
+	if (v == NULL || *v == '\0' || strstr(v, "mon") != NULL || strstr(v, "year") != NULL)
+	{
+		GUC_check_errdetail("Use days, weeks or hours (e.g. '1 day'), not months or years.");
+		return false;
+	}
+	return true;
+}
+
+void
+pgiot_define_gucs(void)
+{
+	DefineCustomIntVariable("pgiot.max_databases",
+							"Databases the pgiot launcher can serve.",
+							NULL, &pgiot_max_databases, 32, 1, 1024,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pgiot.workers_enabled",
+							 "Run pgiot's background workers.",
+							 NULL, &pgiot_workers_enabled, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.launcher_naptime",
+							"Seconds between the launcher's database rescans.",
+							NULL, &pgiot_launcher_naptime, 30, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.maintenance_interval",
+							"Seconds between maintenance passes (partitions, retention, audit purge).",
+							NULL, &pgiot_maintenance_interval, 60, 1, 86400,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomStringVariable("pgiot.partition_interval",
+							   "Time span of one iot.message partition.",
+							   NULL, &pgiot_partition_interval, "1 day",
+							   PGC_SUSET, 0, check_partition_interval, NULL, NULL);
+	DefineCustomIntVariable("pgiot.partitions_ahead",
+							"Partitions of iot.message kept created ahead of now.",
+							NULL, &pgiot_partitions_ahead, 3, 0, 366,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.retention_days",
+							"Message partitions older than this are dropped (0 keeps them).",
+							NULL, &pgiot_retention_days, 365, 0, 36500,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.audit_retention_days",
+							"Audit-log entries older than this are purged (0 keeps them).",
+							NULL, &pgiot_audit_retention_days, 30, 0, 36500,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("pgiot.now",
+							   "Fixed platform clock for tests and replays (empty: the transaction time).",
+							   NULL, &pgiot_clock, "",
+							   PGC_SUSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pgiot");
+}

@@ -1,0 +1,23 @@
+/*
+ * guc.h: the pgiot.* settings.  These variables are the only module-level
+ * state of the extension besides shared memory; PostgreSQL's GUC machinery
+ * owns their values.
+ */
+#ifndef PGIOT_GUC_H
+#define PGIOT_GUC_H
+
+#include <stdbool.h>
+
+extern int	pgiot_max_databases;		/* slots in shared memory */
+extern bool pgiot_workers_enabled;		/* launcher starts workers */
+extern int	pgiot_launcher_naptime;		/* seconds between database rescans */
+extern int	pgiot_maintenance_interval; /* seconds between maintenance passes */
+extern char *pgiot_partition_interval;	/* width of one iot.message partition */
+extern int	pgiot_partitions_ahead;		/* partitions kept ahead of now */
+extern int	pgiot_retention_days;		/* drop message partitions older than this */
+extern int	pgiot_audit_retention_days; /* purge audit entries older than this */
+extern char *pgiot_clock;				/* pgiot.now: fixed platform clock, or "" */
+
+extern void pgiot_define_gucs(void);
+
+#endif

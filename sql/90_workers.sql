@@ -1,0 +1,54 @@
+-- Background workers: maintenance and status.
+
+-- One maintenance pass: partitions ahead, retention, audit-log purge.
+-- The per-database worker runs it every pgiot.maintenance_interval.
+CREATE FUNCTION iot.maintenance_run() RETURNS jsonb
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    ahead     int := current_setting('pgiot.partitions_ahead')::int;
+    step      interval := current_setting('pgiot.partition_interval')::interval;
+    keep_days int := current_setting('pgiot.retention_days')::int;
+    audit_days int := current_setting('pgiot.audit_retention_days')::int;
+    created   text[] := '{}';
+    dropped   text[] := '{}';
+    purged    bigint := 0;
+    p         name;
+BEGIN
+    FOR i IN 0 .. ahead LOOP
+        IF NOT EXISTS (SELECT FROM iot.message_partition
+                        WHERE range_start <= iot.now() + step * i AND iot.now() + step * i < range_end) THEN
+            created := created || iot.message_partition_ensure(iot.now() + step * i)::text;
+        END IF;
+    END LOOP;
+    IF keep_days > 0 THEN
+        dropped := ARRAY(SELECT iot.message_partition_drop_expired(make_interval(days => keep_days)));
+    END IF;
+    IF audit_days > 0 THEN
+        DELETE FROM iot.audit_log WHERE at < iot.now() - make_interval(days => audit_days);
+        GET DIAGNOSTICS purged = ROW_COUNT;
+    END IF;
+    RETURN jsonb_build_object('partitionsCreated', to_jsonb(created), 'partitionsDropped', to_jsonb(dropped),
+                              'auditPurged', purged);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION iot.maintenance_run() FROM PUBLIC;
+
+-- The launcher's view of this database's workers.
+CREATE FUNCTION iot.worker_status(
+    OUT kind text, OUT pid int, OUT started timestamptz, OUT last_tick timestamptz,
+    OUT ticks bigint, OUT ingest_wakeups bigint, OUT last_error text)
+    RETURNS SETOF record
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'pgiot_worker_status';
+
+-- Tell the launcher that this database now has pgiot (called below, on
+-- CREATE EXTENSION, so workers start without waiting for a rescan).
+CREATE FUNCTION iot._launcher_notify() RETURNS void
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'pgiot_launcher_notify';
+REVOKE EXECUTE ON FUNCTION iot._launcher_notify() FROM PUBLIC;
+
+-- Workers start when this transaction commits.  They create the message
+-- partitions: tables made here would become members of the extension.
+SELECT iot._launcher_notify();
