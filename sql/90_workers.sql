@@ -1,7 +1,8 @@
 -- Background workers: maintenance and status.
 
--- One maintenance pass: partitions ahead, retention, audit-log purge.
--- The per-database worker runs it every pgiot.maintenance_interval.
+-- One maintenance pass: partitions ahead, retention, audit-log purge, then
+-- every registered task (iot.maintenance_task).  The per-database worker
+-- runs it every pgiot.maintenance_interval.
 CREATE FUNCTION iot.maintenance_run() RETURNS jsonb
     LANGUAGE plpgsql
 AS $$
@@ -13,7 +14,9 @@ DECLARE
     created   text[] := '{}';
     dropped   text[] := '{}';
     purged    bigint := 0;
-    p         name;
+    report    jsonb;
+    task      iot.maintenance_task;
+    result    jsonb;
 BEGIN
     FOR i IN 0 .. ahead LOOP
         IF NOT EXISTS (SELECT FROM iot.message_partition
@@ -28,8 +31,13 @@ BEGIN
         DELETE FROM iot.audit_log WHERE at < iot.now() - make_interval(days => audit_days);
         GET DIAGNOSTICS purged = ROW_COUNT;
     END IF;
-    RETURN jsonb_build_object('partitionsCreated', to_jsonb(created), 'partitionsDropped', to_jsonb(dropped),
-                              'auditPurged', purged);
+    report := jsonb_build_object('partitionsCreated', to_jsonb(created), 'partitionsDropped', to_jsonb(dropped),
+                                 'auditPurged', purged);
+    FOR task IN SELECT * FROM iot.maintenance_task WHERE enabled ORDER BY name LOOP
+        EXECUTE format('SELECT %s', task.fn) INTO result;
+        report := report || jsonb_build_object(task.name, coalesce(result, '{}'));
+    END LOOP;
+    RETURN report;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION iot.maintenance_run() FROM PUBLIC;
