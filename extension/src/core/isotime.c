@@ -193,10 +193,10 @@ iso8601_parse(const char *text, size_t len)
 			}
 			else if (c.pos < c.len && !read_digits(&c, 2, &om))
 				return fail(&c, "expected zone minutes");
-			if (om > 59)
+			if (om > 59 || oh * 60 + om > 18 * 60)
 			{
 				c.pos -= 2;
-				return fail(&c, "zone minutes out of range");
+				return fail(&c, om > 59 ? "zone minutes out of range" : "zone offset out of range");
 			}
 			offset_minutes = (oh * 60 + om) * (sign == '-' ? -1 : 1);
 		}
