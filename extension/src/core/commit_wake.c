@@ -19,6 +19,7 @@ typedef struct PendingWakes
 {
 	bool		workers;
 	bool		launcher;
+	bool		devices;
 } PendingWakes;
 
 static PendingWakes pending_wakes;
@@ -35,6 +36,18 @@ pgiot_notify_launcher_at_commit(void)
 	pending_wakes.launcher = true;
 }
 
+void
+pgiot_devices_changed_at_commit(void)
+{
+	pending_wakes.devices = true;
+}
+
+bool
+pgiot_devices_changed_in_transaction(void)
+{
+	return pending_wakes.devices;
+}
+
 static void
 commit_wake_callback(XactEvent event, void *arg)
 {
@@ -42,6 +55,8 @@ commit_wake_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			if (pending_wakes.devices)
+				pgiot_bump_device_generation(MyDatabaseId);
 			if (pending_wakes.workers)
 				pgiot_wake_database(MyDatabaseId);
 			if (pending_wakes.launcher && pgiot_shared != NULL)
@@ -55,11 +70,11 @@ commit_wake_callback(XactEvent event, void *arg)
 				LWLockRelease(pgiot_shared->lock);
 				pgiot_wake_launcher();
 			}
-			pending_wakes.workers = pending_wakes.launcher = false;
+			memset(&pending_wakes, 0, sizeof(pending_wakes));
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			pending_wakes.workers = pending_wakes.launcher = false;
+			memset(&pending_wakes, 0, sizeof(pending_wakes));
 			break;
 		default:
 			break;

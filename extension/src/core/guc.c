@@ -16,6 +16,7 @@ int			pgiot_partitions_ahead = 3;
 int			pgiot_retention_days = 365;
 int			pgiot_audit_retention_days = 30;
 char	   *pgiot_clock = NULL;
+int			pgiot_last_seen_resolution = 1000;
 
 static bool
 check_partition_interval(char **newval, void **extra, GucSource source)
@@ -70,5 +71,11 @@ pgiot_define_gucs(void)
 							   "Fixed platform clock for tests and replays (empty: the transaction time).",
 							   NULL, &pgiot_clock, "",
 							   PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.last_seen_resolution",
+							"A device's last_seen and an interface's last_contact are rewritten "
+							"only when older than this.",
+							"Coalesces the row updates of chatty devices; 0 writes on every message.",
+							&pgiot_last_seen_resolution, 1000, 0, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgiot");
 }

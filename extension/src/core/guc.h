@@ -17,6 +17,7 @@ extern int	pgiot_partitions_ahead;		/* partitions kept ahead of now */
 extern int	pgiot_retention_days;		/* drop message partitions older than this */
 extern int	pgiot_audit_retention_days; /* purge audit entries older than this */
 extern char *pgiot_clock;				/* pgiot.now: fixed platform clock, or "" */
+extern int	pgiot_last_seen_resolution; /* ms: last_seen/last_contact rewritten at most this often */
 
 extern void pgiot_define_gucs(void);
 

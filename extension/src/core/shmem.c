@@ -39,7 +39,10 @@ pgiot_shmem_startup(void)
 		pgiot_shared->lock = &(GetNamedLWLockTranche("pgiot"))->lock;
 		pgiot_shared->ndatabases = pgiot_max_databases;
 		for (int i = 0; i < pgiot_max_databases; i++)
+		{
 			pg_atomic_init_u64(&pgiot_shared->databases[i].ingest_generation, 0);
+			pg_atomic_init_u64(&pgiot_shared->databases[i].device_generation, 1);
+		}
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -97,5 +100,35 @@ pgiot_wake_database(Oid dboid)
 			if (db->workers[k].pid != 0 && db->workers[k].latch != NULL)
 				SetLatch(db->workers[k].latch);
 	}
+	LWLockRelease(pgiot_shared->lock);
+}
+
+uint64
+pgiot_device_generation(Oid dboid)
+{
+	PgiotDatabase *db;
+	uint64		generation = 0;
+
+	if (pgiot_shared == NULL)
+		return 0;
+	LWLockAcquire(pgiot_shared->lock, LW_SHARED);
+	db = pgiot_database_slot(dboid, false);
+	if (db != NULL)
+		generation = pg_atomic_read_u64(&db->device_generation);
+	LWLockRelease(pgiot_shared->lock);
+	return generation;
+}
+
+void
+pgiot_bump_device_generation(Oid dboid)
+{
+	PgiotDatabase *db;
+
+	if (pgiot_shared == NULL)
+		return;
+	LWLockAcquire(pgiot_shared->lock, LW_SHARED);
+	db = pgiot_database_slot(dboid, false);
+	if (db != NULL)
+		pg_atomic_fetch_add_u64(&db->device_generation, 1);
 	LWLockRelease(pgiot_shared->lock);
 }

@@ -40,6 +40,7 @@ typedef struct PgiotDatabase
 	PgiotDbState state;
 	TimestampTz paused_until;
 	pg_atomic_uint64 ingest_generation; /* bumped by each committing ingest */
+	pg_atomic_uint64 device_generation; /* bumped by each committed device change */
 	PgiotWorkerSlot workers[PGIOT_MAX_WORKER_KINDS];
 } PgiotDatabase;
 
@@ -65,5 +66,9 @@ extern void pgiot_wake_launcher(void);
 
 /* Bump the ingest generation of a database and wake its workers. */
 extern void pgiot_wake_database(Oid dboid);
+
+/* The device generation of a database (0 when unknown); bump it. */
+extern uint64 pgiot_device_generation(Oid dboid);
+extern void pgiot_bump_device_generation(Oid dboid);
 
 #endif

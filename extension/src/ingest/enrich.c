@@ -102,15 +102,21 @@ network_location(JsonbValue *network, LocationFix *fix, const char **provider)
 static Datum
 merged_tags(IngestItem *item)
 {
-	int			ndevice = 0;
-	Datum	   *device_tags = NULL;
+	DeviceInfo *device = item->device;
 	Datum	   *all;
 	int			n = 0;
 
-	if (item->device != NULL)
-		deconstruct_array(DatumGetArrayTypeP(item->device->tags), TEXTOID, -1, false,
-						  TYPALIGN_INT, &device_tags, NULL, &ndevice);
-	all = palloc(sizeof(Datum) * (item->ntags + ndevice + 1));
+	if (item->ntags == 0 && device != NULL)
+		return device->tags;
+	if (device != NULL && device->tag_elems == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(device->cxt);
+
+		deconstruct_array(DatumGetArrayTypeP(device->tags), TEXTOID, -1, false,
+						  TYPALIGN_INT, &device->tag_elems, NULL, &device->ntag_elems);
+		MemoryContextSwitchTo(old);
+	}
+	all = palloc(sizeof(Datum) * (item->ntags + (device ? device->ntag_elems : 0) + 1));
 	for (int i = 0; i < item->ntags; i++)
 	{
 		bool		dup = false;
@@ -120,15 +126,16 @@ merged_tags(IngestItem *item)
 		if (!dup)
 			all[n++] = CStringGetTextDatum(item->tags[i]);
 	}
-	for (int i = 0; i < ndevice; i++)
+	for (int i = 0; device != NULL && i < device->ntag_elems; i++)
 	{
-		char	   *tag = TextDatumGetCString(device_tags[i]);
+		text	   *tag = DatumGetTextPP(device->tag_elems[i]);
 		bool		dup = false;
 
 		for (int j = 0; j < item->ntags && !dup; j++)
-			dup = strcmp(tag, item->tags[j]) == 0;
+			dup = strlen(item->tags[j]) == VARSIZE_ANY_EXHDR(tag) &&
+				memcmp(item->tags[j], VARDATA_ANY(tag), VARSIZE_ANY_EXHDR(tag)) == 0;
 		if (!dup)
-			all[n++] = device_tags[i];
+			all[n++] = device->tag_elems[i];
 	}
 	return PointerGetDatum(construct_array(all, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
@@ -137,14 +144,18 @@ static Jsonb *
 merged_extra(IngestItem *item)
 {
 	JsonbParseState *st = NULL;
+	DeviceInfo *device = item->device;
+	Jsonb	   *extra;
 
-	if (item->device == NULL)
+	if (device == NULL)
 		return item->has_extra ? jb_to_jsonb(&item->extra) : NULL;
+	if (!item->has_extra)
+		return device->properties;	/* the extra of a message that brings none */
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	jb_members_except(&st, &item->device->properties->root, NULL, 0);
-	if (item->has_extra)
-		jb_members_except(&st, item->extra.val.binary.data, NULL, 0);
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	jb_members_except(&st, &device->properties->root, NULL, 0);
+	jb_members_except(&st, item->extra.val.binary.data, NULL, 0);
+	extra = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	return extra;
 }
 
 /*
@@ -259,11 +270,38 @@ choose_network(IngestItem *item, JsonbValue *out)
 	return out;
 }
 
+/*
+ * A message that brings no metadata, location or network of its own gets
+ * the same metadata as every other such message of its device and
+ * interface: built once per batch.
+ */
+static Jsonb *
+cached_metadata(IngestItem *item)
+{
+	JsonbValue	network_buf;
+	JsonbValue *network;
+	DeviceInfo *device = item->device;
+	char	   *key;
+
+	if (device == NULL || item->has_metadata || item->published.present || item->has_network)
+		return build_metadata(item, choose_network(item, &network_buf));
+	key = psprintf("%s\x1f%s\x1f%s", item->connector, item->node_id ? item->node_id : "",
+				   item->iface && item->iface->encoding ? item->iface->encoding : "");
+	if (device->metadata_cache == NULL || strcmp(device->metadata_key, key) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(device->cxt);
+
+		network = choose_network(item, &network_buf);
+		device->metadata_cache = build_metadata(item, network);
+		device->metadata_key = pstrdup(key);
+		MemoryContextSwitchTo(old);
+	}
+	return device->metadata_cache;
+}
+
 void
 ingest_enrich(IngestItem *item, TimestampTz created, EnrichedRow *row)
 {
-	JsonbValue	network_buf;
-	JsonbValue *network = choose_network(item, &network_buf);
 	LocationFix net_fix;
 	const char *net_provider = NULL;
 
@@ -283,9 +321,16 @@ ingest_enrich(IngestItem *item, TimestampTz created, EnrichedRow *row)
 		row->value = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 	}
 	row->extra = merged_extra(item);
-	row->metadata = build_metadata(item, network);
+	row->metadata = cached_metadata(item);
 
-	network_location(network, &net_fix, &net_provider);
+	/* only a bridge's network (or an API caller's) can carry a location */
+	memset(&net_fix, 0, sizeof(net_fix));
+	if (item->has_network || strcmp(item->connector, "http") == 0)
+	{
+		JsonbValue	network_buf;
+
+		network_location(choose_network(item, &network_buf), &net_fix, &net_provider);
+	}
 	if (item->external.present)
 	{
 		row->location = item->external;

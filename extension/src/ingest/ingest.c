@@ -262,7 +262,7 @@ insert_messages(IngestBatch *b)
 
 	argtype = get_array_type(rowtype);
 	arg = PointerGetDatum(construct_array(rows, nrows, rowtype, -1, false, TYPALIGN_DOUBLE));
-	ingest_spi(b, "INSERT INTO iot.message (tenant_id, id, created, ts, received, device_id, stream_id, model, "
+	ingest_spi(b, PLAN_INSERT_MESSAGES, "INSERT INTO iot.message (tenant_id, id, created, ts, received, device_id, stream_id, model, "
 			   "value, tags, extra, location, location_alt, location_accuracy, location_provider, metadata, raw) "
 			   "SELECT tenant_id, id, created, ts, received, device_id, stream_id, model, value, tags, extra, "
 			   "location, location_alt, location_accuracy, location_provider, metadata, raw "
@@ -317,7 +317,7 @@ report_rejects(IngestBatch *b)
 			PointerGetDatum(construct_array(messages, n, TEXTOID, -1, false, TYPALIGN_INT)),
 			PointerGetDatum(construct_array(details, n, JSONBOID, -1, false, TYPALIGN_INT))
 		};
-		ingest_spi(b, "INSERT INTO iot.audit_log (tenant_id, component, code, message, details) "
+		ingest_spi(b, PLAN_AUDIT, "INSERT INTO iot.audit_log (tenant_id, component, code, message, details) "
 				   "SELECT $1, 'ingest', u.code, u.message, u.details "
 				   "FROM unnest($2, $3, $4) AS u(code, message, details)",
 				   4, types, args, SPI_OK_INSERT);
@@ -329,7 +329,7 @@ require_tenant(IngestBatch *b)
 {
 	bool		isnull;
 
-	ingest_spi(b, "SELECT iot.require_tenant()", 0, NULL, NULL, SPI_OK_SELECT);
+	ingest_spi(b, PLAN_REQUIRE_TENANT, "SELECT iot.require_tenant()", 0, NULL, NULL, SPI_OK_SELECT);
 	return datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull),
 					 false, UUID_LEN);
 }
@@ -348,12 +348,13 @@ run_batch(IngestBatch *b, bool raise_errors)
 		check_target(&b->items[i]);
 
 	b->cxt = CurrentMemoryContext;	/* results must outlive SPI */
+	ingest_cache_begin();		/* before any snapshot is taken */
 	SPI_connect();
 	MemoryContextSwitchTo(b->cxt);
 	b->tenant = require_tenant(b);
 	b->created = pgiot_clock_now();
 	created = TimestampTzGetDatum(b->created);
-	ingest_spi(b, "SELECT iot.message_partition_ensure($1)", 1, &argtype, &created, SPI_OK_SELECT);
+	ingest_spi(b, PLAN_PARTITION_ENSURE, "SELECT iot.message_partition_ensure($1)", 1, &argtype, &created, SPI_OK_SELECT);
 	ingest_lookup_init(b);
 
 	ingest_lookup_fetch(b);

@@ -31,6 +31,15 @@ typedef struct DeviceInfo
 	char	   *group_id;
 	char	   *group_path;
 	LocationFix static_location;
+	bool		has_last_seen;
+	TimestampTz last_seen;
+	TimestampTz touched_at;		/* created of the batch that queued an update */
+	MemoryContext cxt;			/* where this lives (the cache or a batch) */
+	/* enrichment parts shared by this device's messages (see ingest_cache.h) */
+	int			ntag_elems;
+	Datum	   *tag_elems;		/* deconstructed tags, NULL until needed */
+	char	   *metadata_key;	/* connector \x1f node id of metadata_cache */
+	Jsonb	   *metadata_cache; /* metadata of a message that brings none */
 } DeviceInfo;
 
 typedef struct InterfaceInfo
@@ -40,6 +49,10 @@ typedef struct InterfaceInfo
 	char	   *device_id;
 	bool		enabled;
 	char	   *encoding;		/* definition.encoding, or NULL */
+	char	   *status;
+	bool		has_last_contact;
+	TimestampTz last_contact;
+	TimestampTz touched_at;		/* created of the batch that queued an update */
 } InterfaceInfo;
 
 typedef struct IngestItem

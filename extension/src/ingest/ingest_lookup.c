@@ -14,6 +14,7 @@
 #include "utils/timestamp.h"
 
 #include "core/device_id.h"
+#include "core/guc.h"
 #include "core/ids.h"
 #include "ingest_lookup.h"
 
@@ -64,9 +65,11 @@ interface_key(char *key, const char *connector, const char *node_id)
 }
 
 void
-ingest_spi(IngestBatch *b, const char *sql, int nargs, Oid *types, Datum *args, int expect)
+ingest_spi(IngestBatch *b, IngestPlan which, const char *sql, int nargs, Oid *types, Datum *args,
+		   int expect)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
+	SPIPlanPtr	plan = ingest_cache_plan(which, sql, nargs, types);
+	int			rc = SPI_execute_plan(plan, args, NULL, false, 0);
 
 	MemoryContextSwitchTo(b->cxt);
 	if (rc != expect)
@@ -156,22 +159,128 @@ parse_ewkb_point(const char *hex, LocationFix *fix)
 	fix->present = true;
 }
 
+/* The device columns both lookups select, starting at column `first`. */
+#define DEVICE_COLUMNS \
+	"d.id, coalesce(d.default_stream_id, d.id), d.tags, d.properties, d.group_id, g.path, " \
+	"d.static_location::text, d.static_alt, d.static_accuracy, d.last_seen "
+#define DEVICE_JOINS \
+	"JOIN iot.device_group g ON g.tenant_id = d.tenant_id AND g.id = d.group_id "
+
+static DeviceInfo *
+read_device(IngestBatch *b, HeapTuple tup, TupleDesc desc, int first)
+{
+	MemoryContext cxt = ingest_cache_context(b->cxt);
+	MemoryContext old;
+	DeviceInfo *info;
+	DeviceEntry *e;
+	char	   *location;
+	bool		isnull;
+	Datum		d;
+	bool		found;
+
+	old = MemoryContextSwitchTo(cxt);
+	info = palloc0(sizeof(DeviceInfo));
+	info->cxt = cxt;
+	info->id = get_text(tup, desc, first);
+	info->default_stream_id = get_text(tup, desc, first + 1);
+	info->tags = datumCopy(SPI_getbinval(tup, desc, first + 2, &isnull), false, -1);
+	info->properties = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, first + 3, &isnull));
+	info->group_id = get_text(tup, desc, first + 4);
+	info->group_path = get_text(tup, desc, first + 5);
+	location = SPI_getvalue(tup, desc, first + 6);
+	if (location != NULL)
+	{
+		parse_ewkb_point(location, &info->static_location);
+		d = SPI_getbinval(tup, desc, first + 7, &isnull);
+		if ((info->static_location.has_alt = !isnull))
+			info->static_location.alt = DatumGetFloat8(d);
+		d = SPI_getbinval(tup, desc, first + 8, &isnull);
+		if ((info->static_location.has_accuracy = !isnull))
+			info->static_location.accuracy = DatumGetFloat8(d);
+		info->static_location.provider = "static";
+	}
+	d = SPI_getbinval(tup, desc, first + 9, &isnull);
+	if ((info->has_last_seen = !isnull))
+		info->last_seen = DatumGetTimestampTz(d);
+	MemoryContextSwitchTo(old);
+
+	e = hash_search(b->devices, info->id, HASH_ENTER, &found);
+	if (!found)
+		e->info = info;
+	ingest_cache_put_device(b->tenant, e->info);
+	return e->info;
+}
+
+/* Batch-level maps from the backend cache, before any query. */
+static void
+attach_cached(IngestBatch *b)
+{
+	for (int i = 0; i < b->n; i++)
+	{
+		IngestItem *item = &b->items[i];
+		InterfaceInfo *iface = NULL;
+		DeviceInfo *device;
+		const char *id = item->device_id;
+		char		key[IFACE_KEY_LEN];
+		bool		found;
+
+		if (item->sqlerrcode != 0 || item->device != NULL)
+			continue;
+		if (item->node_id != NULL)
+		{
+			if (ingest_lookup_interface(b, item->connector, item->node_id) != NULL)
+				continue;
+			iface = ingest_cache_interface(b->tenant, item->connector, item->node_id);
+			if (iface == NULL)
+				continue;
+			interface_key(key, iface->connector, iface->node_id);
+			((InterfaceEntry *) hash_search(b->interfaces, key, HASH_ENTER, NULL))->info = iface;
+			id = iface->device_id;
+		}
+		if (id == NULL || strlen(id) > DEVICE_ID_MAX || ingest_lookup_device(b, id) != NULL)
+			continue;
+		device = ingest_cache_device(b->tenant, id);
+		if (device != NULL)
+			((DeviceEntry *) hash_search(b->devices, id, HASH_ENTER, &found))->info = device;
+	}
+}
+
+/*
+ * Two queries at most: the interfaces the unresolved items name, joined
+ * with their devices and groups; then the devices named by id alone.
+ */
 void
 ingest_lookup_fetch(IngestBatch *b)
 {
 	TextColumn	conns,
 				nodes,
 				ids;
+	HTAB	   *asked;
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = IFACE_KEY_LEN;
+	ctl.entrysize = IFACE_KEY_LEN;
+	ctl.hcxt = b->cxt;
+	asked = hash_create("pgiot ingest asked", Max(b->n, 16), &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	column_init(&conns, b->n);
 	column_init(&nodes, b->n);
 	column_init(&ids, b->n);
+	attach_cached(b);
 
 	for (int i = 0; i < b->n; i++)
 	{
 		IngestItem *item = &b->items[i];
+		char		key[IFACE_KEY_LEN];
+		bool		found;
 
-		if (item->sqlerrcode == 0 && item->device == NULL && item->node_id != NULL &&
-			ingest_lookup_interface(b, item->connector, item->node_id) == NULL)
+		if (item->sqlerrcode != 0 || item->device != NULL || item->node_id == NULL ||
+			ingest_lookup_interface(b, item->connector, item->node_id) != NULL)
+			continue;
+		interface_key(key, item->connector, item->node_id);
+		hash_search(asked, key, HASH_ENTER, &found);
+		if (!found)
 		{
 			column_add(&conns, item->connector);
 			column_add(&nodes, item->node_id);
@@ -182,89 +291,63 @@ ingest_lookup_fetch(IngestBatch *b)
 		Oid			types[3] = {UUIDOID, TEXTARRAYOID, TEXTARRAYOID};
 		Datum		args[3] = {b->tenant, column_array(&conns), column_array(&nodes)};
 
-		ingest_spi(b, "SELECT i.connector, i.node_id, i.device_id, i.enabled, i.definition ->> 'encoding' "
-				   "FROM iot.device_interface i "
-				   "JOIN unnest($2, $3) AS u(connector, node_id) "
-				   "  ON i.connector = u.connector AND i.node_id = u.node_id "
-				   "WHERE i.tenant_id = $1", 3, types, args, SPI_OK_SELECT);
+		ingest_spi(b, PLAN_LOOKUP_INTERFACES, "SELECT i.connector, i.node_id, i.device_id, i.enabled, i.definition ->> 'encoding', "
+				   "       i.status, i.last_contact, " DEVICE_COLUMNS
+				   "FROM unnest($2, $3) AS u(connector, node_id) "
+				   "JOIN iot.device_interface i "
+				   "  ON i.tenant_id = $1 AND i.connector = u.connector AND i.node_id = u.node_id "
+				   "JOIN iot.device d ON d.tenant_id = i.tenant_id AND d.id = i.device_id "
+				   DEVICE_JOINS, 3, types, args, SPI_OK_SELECT);
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[r];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
-			InterfaceInfo *info = palloc(sizeof(InterfaceInfo));
+			MemoryContext old = MemoryContextSwitchTo(ingest_cache_context(b->cxt));
+			InterfaceInfo *info = palloc0(sizeof(InterfaceInfo));
 			InterfaceEntry *e;
 			char		key[IFACE_KEY_LEN];
 			bool		isnull;
+			Datum		d;
 
 			info->connector = get_text(tup, desc, 1);
 			info->node_id = get_text(tup, desc, 2);
 			info->device_id = get_text(tup, desc, 3);
 			info->enabled = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 			info->encoding = get_text(tup, desc, 5);
+			info->status = get_text(tup, desc, 6);
+			d = SPI_getbinval(tup, desc, 7, &isnull);
+			if ((info->has_last_contact = !isnull))
+				info->last_contact = DatumGetTimestampTz(d);
+			MemoryContextSwitchTo(old);
 			interface_key(key, info->connector, info->node_id);
 			e = hash_search(b->interfaces, key, HASH_ENTER, NULL);
 			e->info = info;
+			ingest_cache_put_interface(b->tenant, info);
+			(void) read_device(b, tup, desc, 8);
 		}
 	}
 
+	hash_destroy(asked);
 	for (int i = 0; i < b->n; i++)
 	{
 		IngestItem *item = &b->items[i];
-		const char *id = item->device_id;
 
-		if (item->sqlerrcode != 0 || item->device != NULL)
+		if (item->sqlerrcode != 0 || item->device != NULL || item->device_id == NULL ||
+			ingest_lookup_device(b, item->device_id) != NULL)
 			continue;
-		if (item->node_id != NULL)
-		{
-			InterfaceInfo *iface = ingest_lookup_interface(b, item->connector, item->node_id);
-
-			if (iface != NULL)
-				id = iface->device_id;
-		}
-		if (id != NULL && ingest_lookup_device(b, id) == NULL)
-			column_add(&ids, id);
+		if (item->node_id != NULL && ingest_lookup_interface(b, item->connector, item->node_id) != NULL)
+			continue;
+		column_add(&ids, item->device_id);
 	}
 	if (ids.n > 0)
 	{
 		Oid			types[2] = {UUIDOID, TEXTARRAYOID};
 		Datum		args[2] = {b->tenant, column_array(&ids)};
 
-		ingest_spi(b, "SELECT d.id, coalesce(d.default_stream_id, d.id), d.tags, d.properties, "
-				   "       d.group_id, g.path, d.static_location::text, d.static_alt, d.static_accuracy "
-				   "FROM iot.device d "
-				   "JOIN iot.device_group g ON g.tenant_id = d.tenant_id AND g.id = d.group_id "
+		ingest_spi(b, PLAN_LOOKUP_DEVICES, "SELECT " DEVICE_COLUMNS "FROM iot.device d " DEVICE_JOINS
 				   "WHERE d.tenant_id = $1 AND d.id = ANY ($2)", 2, types, args, SPI_OK_SELECT);
 		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			DeviceInfo *info = palloc0(sizeof(DeviceInfo));
-			DeviceEntry *e;
-			char	   *location;
-			bool		isnull;
-			Datum		d;
-
-			info->id = get_text(tup, desc, 1);
-			info->default_stream_id = get_text(tup, desc, 2);
-			info->tags = datumCopy(SPI_getbinval(tup, desc, 3, &isnull), false, -1);
-			info->properties = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
-			info->group_id = get_text(tup, desc, 5);
-			info->group_path = get_text(tup, desc, 6);
-			location = SPI_getvalue(tup, desc, 7);
-			if (location != NULL)
-			{
-				parse_ewkb_point(location, &info->static_location);
-				d = SPI_getbinval(tup, desc, 8, &isnull);
-				if ((info->static_location.has_alt = !isnull))
-					info->static_location.alt = DatumGetFloat8(d);
-				d = SPI_getbinval(tup, desc, 9, &isnull);
-				if ((info->static_location.has_accuracy = !isnull))
-					info->static_location.accuracy = DatumGetFloat8(d);
-				info->static_location.provider = "static";
-			}
-			e = hash_search(b->devices, info->id, HASH_ENTER, NULL);
-			e->info = info;
-		}
+			(void) read_device(b, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
 	}
 }
 
@@ -275,7 +358,7 @@ ingest_tenant_auto_provisioning(IngestBatch *b)
 	bool		isnull;
 	Datum		v;
 
-	ingest_spi(b, "SELECT coalesce((settings ->> 'autoProvisioning')::boolean, true) "
+	ingest_spi(b, PLAN_AUTO_PROVISIONING, "SELECT coalesce((settings ->> 'autoProvisioning')::boolean, true) "
 			   "FROM iot.tenant WHERE id = $1", 1, &type, &b->tenant, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return false;
@@ -375,7 +458,7 @@ ingest_provision(IngestBatch *b)
 		Oid			types[3] = {UUIDOID, TEXTARRAYOID, TEXTARRAYOID};
 		Datum		args[3] = {b->tenant, column_array(&dev_ids), column_array(&dev_descr)};
 
-		ingest_spi(b, "INSERT INTO iot.device (tenant_id, id, description) "
+		ingest_spi(b, PLAN_PROVISION_DEVICES, "INSERT INTO iot.device (tenant_id, id, description) "
 				   "SELECT $1, u.id, u.description FROM unnest($2, $3) AS u(id, description) "
 				   "ON CONFLICT DO NOTHING", 3, types, args, SPI_OK_INSERT);
 	}
@@ -385,7 +468,7 @@ ingest_provision(IngestBatch *b)
 		Datum		args[6] = {b->tenant, column_array(&if_dev), column_array(&if_conn),
 		column_array(&if_node), column_array(&if_status), column_array(&if_def)};
 
-		ingest_spi(b, "INSERT INTO iot.device_interface (tenant_id, device_id, connector, node_id, status, definition) "
+		ingest_spi(b, PLAN_PROVISION_INTERFACES, "INSERT INTO iot.device_interface (tenant_id, device_id, connector, node_id, status, definition) "
 				   "SELECT $1, u.device_id, u.connector, u.node_id, u.status, u.definition::jsonb "
 				   "FROM unnest($2, $3, $4, $5, $6) AS u(device_id, connector, node_id, status, definition) "
 				   "ON CONFLICT DO NOTHING", 6, types, args, SPI_OK_INSERT);
@@ -393,8 +476,12 @@ ingest_provision(IngestBatch *b)
 }
 
 /*
- * Rows another batch holds locked are skipped: it is setting the same
- * times, and waiting could deadlock two batches that share devices.
+ * last_seen of the devices and last_contact of the interfaces, rewritten
+ * only when older than pgiot.last_seen_resolution (the lookup brought
+ * their current values): a chatty device costs one row update per
+ * resolution, not one per message.  Rows another batch holds locked are
+ * skipped: it is setting the same times, and waiting could deadlock two
+ * batches that share devices.
  */
 void
 ingest_touch_devices(IngestBatch *b)
@@ -402,39 +489,35 @@ ingest_touch_devices(IngestBatch *b)
 	TextColumn	ids,
 				conns,
 				nodes;
-	HTAB	   *seen;
-	HASHCTL		ctl;
+	TimestampTz stale_before = TimestampTzPlusMilliseconds(b->created, -pgiot_last_seen_resolution);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = IFACE_KEY_LEN;
-	ctl.entrysize = IFACE_KEY_LEN;
-	ctl.hcxt = b->cxt;
-	seen = hash_create("pgiot ingest touched", Max(b->n, 16), &ctl,
-					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	column_init(&ids, b->n);
 	column_init(&conns, b->n);
 	column_init(&nodes, b->n);
 	for (int i = 0; i < b->n; i++)
 	{
 		IngestItem *item = &b->items[i];
-		char		key[IFACE_KEY_LEN];
-		bool		found;
+		DeviceInfo *d = item->device;
+		InterfaceInfo *f = item->iface;
 
-		if (item->sqlerrcode != 0 || item->device == NULL)
+		if (item->sqlerrcode != 0 || d == NULL)
 			continue;
-		snprintf(key, sizeof(key), "\x1f%s", item->device->id);
-		hash_search(seen, key, HASH_ENTER, &found);
-		if (!found)
-			column_add(&ids, item->device->id);
-		if (item->node_id != NULL)
+		if (d->touched_at != b->created && (!d->has_last_seen || d->last_seen <= stale_before))
 		{
-			interface_key(key, item->connector, item->node_id);
-			hash_search(seen, key, HASH_ENTER, &found);
-			if (!found)
-			{
-				column_add(&conns, item->connector);
-				column_add(&nodes, item->node_id);
-			}
+			d->touched_at = b->created;
+			d->has_last_seen = true;
+			d->last_seen = b->created;
+			column_add(&ids, d->id);
+		}
+		if (f != NULL && f->touched_at != b->created &&
+			(!f->has_last_contact || f->last_contact <= stale_before ||
+			 (strcmp(f->connector, "lora") == 0 && strcmp(f->status, "ACTIVATED") != 0)))
+		{
+			f->touched_at = b->created;
+			f->has_last_contact = true;
+			f->last_contact = b->created;
+			column_add(&conns, f->connector);
+			column_add(&nodes, f->node_id);
 		}
 	}
 	if (ids.n > 0)
@@ -442,10 +525,9 @@ ingest_touch_devices(IngestBatch *b)
 		Oid			types[3] = {UUIDOID, TEXTARRAYOID, TIMESTAMPTZOID};
 		Datum		args[3] = {b->tenant, column_array(&ids), TimestampTzGetDatum(b->created)};
 
-		ingest_spi(b, "UPDATE iot.device d SET last_seen = $3 "
+		ingest_spi(b, PLAN_TOUCH_DEVICES, "UPDATE iot.device d SET last_seen = $3 "
 				   "WHERE d.tenant_id = $1 AND d.id IN ("
 				   "  SELECT x.id FROM iot.device x WHERE x.tenant_id = $1 AND x.id = ANY ($2) "
-				   "     AND (x.last_seen IS NULL OR x.last_seen < $3) "
 				   "   ORDER BY x.id FOR UPDATE SKIP LOCKED)", 3, types, args, SPI_OK_UPDATE);
 	}
 	if (conns.n > 0)
@@ -454,7 +536,7 @@ ingest_touch_devices(IngestBatch *b)
 		Datum		args[4] = {b->tenant, column_array(&conns), column_array(&nodes),
 		TimestampTzGetDatum(b->created)};
 
-		ingest_spi(b, "UPDATE iot.device_interface i SET last_contact = $4, "
+		ingest_spi(b, PLAN_TOUCH_INTERFACES, "UPDATE iot.device_interface i SET last_contact = $4, "
 				   "       status = CASE WHEN i.connector = 'lora' AND i.status IN "
 				   "                    ('REGISTERED', 'INITIALIZING', 'INITIALIZED', 'REACTIVATED') "
 				   "                    THEN 'ACTIVATED' ELSE i.status END "
@@ -462,7 +544,7 @@ ingest_touch_devices(IngestBatch *b)
 				   "  SELECT x.connector, x.node_id FROM iot.device_interface x "
 				   "    JOIN unnest($2, $3) AS u(connector, node_id) "
 				   "      ON x.connector = u.connector AND x.node_id = u.node_id "
-				   "   WHERE x.tenant_id = $1 AND (x.last_contact IS NULL OR x.last_contact < $4) "
+				   "   WHERE x.tenant_id = $1 "
 				   "   ORDER BY 1, 2 FOR UPDATE OF x SKIP LOCKED)", 4, types, args, SPI_OK_UPDATE);
 	}
 }

@@ -9,6 +9,7 @@
 
 #include "utils/hsearch.h"
 
+#include "ingest_cache.h"
 #include "ingest_item.h"
 
 typedef struct IngestBatch
@@ -29,12 +30,12 @@ typedef struct IngestBatch
 extern void ingest_lookup_init(IngestBatch *b);
 
 /*
- * SPI_execute_with_args, then back in b->cxt (SPI leaves its own
+ * Run one of ingest's statements (prepared once per backend), then back in b->cxt (SPI leaves its own
  * procedure context current, which SPI_finish frees).  Errors on a result
  * other than `expect`.
  */
-extern void ingest_spi(IngestBatch *b, const char *sql, int nargs, Oid *types, Datum *args,
-					   int expect);
+extern void ingest_spi(IngestBatch *b, IngestPlan which, const char *sql, int nargs, Oid *types,
+					   Datum *args, int expect);
 
 /* Fetch the interfaces and devices the unresolved items name (2 queries). */
 extern void ingest_lookup_fetch(IngestBatch *b);

@@ -28,6 +28,15 @@ SELECT stream_id, ts = iot.now() AS ts_is_now, metadata ->> 'connector' AS conne
 SELECT iot.device_update('urn:lo:nsid:mqtt:12345', '{"defaultDataStreamId": "urn:lo:nsid:mqtt:12345!measures"}') IS NOT NULL;
 SELECT stream_id FROM test.msg(iot.ingest('{"value": {}}', 'urn:lo:nsid:mqtt:12345')) m;
 
+-- a device changed earlier in the same transaction is seen by the next ingest
+BEGIN;
+SELECT iot.ingest('{"value": {}}', 'urn:lo:nsid:mqtt:12345') IS NOT NULL;
+SELECT iot.device_update('urn:lo:nsid:mqtt:12345', '{"tags": ["Paris", "changed"]}') IS NOT NULL;
+SELECT tags FROM test.msg(iot.ingest('{"value": {}}', 'urn:lo:nsid:mqtt:12345')) m;
+COMMIT;
+SELECT tags FROM test.msg(iot.ingest('{"value": {}}', 'urn:lo:nsid:mqtt:12345')) m;
+SELECT iot.device_update('urn:lo:nsid:mqtt:12345', '{"tags": ["Paris", "CityNYC"]}') IS NOT NULL;
+
 -- location priority: static beats decoded, published and network
 SELECT iot.device_update('urn:lo:nsid:mqtt:12345', '{"staticLocation": {"lat": 48.82198, "lon": 2.545599}}') IS NOT NULL;
 SELECT iot.message_json(m) -> 'location' AS root, metadata -> 'device' AS static,
