@@ -6,7 +6,10 @@ SELECT test.wait_for($$SELECT EXISTS (SELECT FROM iot.worker_status() WHERE kind
 SELECT kind, last_error FROM iot.worker_status();
 SELECT count(*) AS worker_processes FROM pg_stat_activity WHERE backend_type = 'pgiot maintenance' AND datname = current_database();
 SELECT count(*) AS launcher FROM pg_stat_activity WHERE backend_type = 'pgiot launcher';
-SELECT name, setting FROM pg_settings WHERE name LIKE 'pgiot.%' ORDER BY 1;
+-- the foundation's settings and their defaults (areas add their own)
+SELECT name, boot_val FROM pg_settings WHERE name IN ('pgiot.audit_retention_days', 'pgiot.last_seen_resolution',
+    'pgiot.launcher_naptime', 'pgiot.maintenance_interval', 'pgiot.max_databases', 'pgiot.now', 'pgiot.partition_interval',
+    'pgiot.partitions_ahead', 'pgiot.retention_days', 'pgiot.workers_enabled') ORDER BY 1;
 
 SELECT ingest_wakeups AS before FROM iot.worker_status() WHERE kind = 'maintenance' \gset
 SELECT iot.tenant_create('workers-t') IS NOT NULL;
