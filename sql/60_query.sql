@@ -228,3 +228,362 @@ CREATE INDEX device_geohash ON iot.device (tenant_id, geohash text_pattern_ops) 
 -- Geo queries on message locations (created on the partitioned parent,
 -- so every partition, present and future, gets it).
 CREATE INDEX message_location ON iot.message USING gist (location);
+
+------------------------------------------------------------------------------
+-- Device listing (GET /api/v1/deviceMgt/devices?filterQuery=&sort=&limit=&offset=)
+------------------------------------------------------------------------------
+
+-- Sort keys of the device list and of the explorer search: the SQL of the
+-- value (never NULL, so that keyset paging is exact: a missing text sorts
+-- as '', a missing time as -infinity, a missing number as -1, a missing
+-- boolean as false; times are compared at the millisecond, as rendered)
+-- and its kind (text, time, bool, number) for bookmarks.
+CREATE FUNCTION iot._sort_key(key text, dialect text, OUT expr text, OUT kind text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT e, k FROM (VALUES
+        ('device', 'id', 'd.id', 'text'),
+        ('device', 'name', 'coalesce(d.name, '''')', 'text'),
+        ('device', 'group', '(SELECT g.path FROM iot.device_group g WHERE g.tenant_id = d.tenant_id AND g.id = d.group_id)', 'text'),
+        ('device', 'created', 'date_trunc(''milliseconds'', d.created)', 'time'),
+        ('device', 'updated', 'date_trunc(''milliseconds'', d.updated)', 'time'),
+        ('inventory', 'id', 'd.id', 'text'),
+        ('inventory', 'name', 'coalesce(d.name, '''')', 'text'),
+        ('inventory', 'group.path', '(SELECT g.path FROM iot.device_group g WHERE g.tenant_id = d.tenant_id AND g.id = d.group_id)', 'text'),
+        ('inventory', 'created', 'date_trunc(''milliseconds'', d.created)', 'time'),
+        ('inventory', 'updated', 'date_trunc(''milliseconds'', d.updated)', 'time'),
+        ('inventory', 'lastCommunication', 'date_trunc(''milliseconds'', coalesce(greatest(d.last_seen, (SELECT max(i.last_contact) FROM iot.device_interface i WHERE i.tenant_id = d.tenant_id AND i.device_id = d.id)), ''-infinity''))', 'time'),
+        ('inventory', 'network.lora.lostMessagesRatio', 'coalesce(d.lora_lost_ratio, -1)', 'number'),
+        ('inventory', 'relevance', 'r.relevance', 'number')
+    ) v(dia, name, e, k)
+    WHERE v.dia = dialect AND v.name = key
+    UNION ALL
+    -- per-device values of the interfaces: lowest status, any enabled, latest contact
+    SELECT e, k FROM (VALUES
+        ('interfaces.status', 'coalesce((SELECT min(i.status) FROM iot.device_interface i WHERE i.tenant_id = d.tenant_id AND i.device_id = d.id), '''')', 'text'),
+        ('interfaces.enabled', 'coalesce((SELECT bool_or(i.enabled) FROM iot.device_interface i WHERE i.tenant_id = d.tenant_id AND i.device_id = d.id), false)', 'bool'),
+        ('interfaces.lastContact', 'date_trunc(''milliseconds'', coalesce((SELECT max(i.last_contact) FROM iot.device_interface i WHERE i.tenant_id = d.tenant_id AND i.device_id = d.id), ''-infinity''))', 'time')
+    ) v(name, e, k)
+    WHERE v.name = key
+$$;
+
+-- The sort of a request: keys in order, "-" for descending, id appended
+-- (ascending) when absent; 22023 for an unknown key or id not last.
+CREATE FUNCTION iot._sort_spec(keys text[], dialect text)
+    RETURNS TABLE (ord int, key text, expr text, kind text, descending boolean)
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    k      text;
+    n      int := 0;
+    s      record;
+    has_id boolean := false;
+BEGIN
+    FOREACH k IN ARRAY coalesce(keys, '{}') LOOP
+        n := n + 1;
+        IF has_id THEN
+            RAISE EXCEPTION 'sort key "id" must be the last one' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT * INTO s FROM iot._sort_key(ltrim(k, '-'), dialect);
+        IF s.expr IS NULL THEN
+            RAISE EXCEPTION 'unknown sort key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = format('The sort keys are: %s.', CASE dialect
+                    WHEN 'device' THEN 'id, name, group, created, updated, interfaces.status, interfaces.enabled, interfaces.lastContact'
+                    ELSE 'group.path, name, interfaces.status, interfaces.enabled, interfaces.lastContact, lastCommunication, created, updated, relevance, network.lora.lostMessagesRatio, id' END);
+        END IF;
+        has_id := ltrim(k, '-') = 'id';
+        ord := n; key := ltrim(k, '-'); expr := s.expr; kind := s.kind;
+        -- relevance sorts the best matches first; -relevance the other way
+        descending := (left(k, 1) = '-') <> (key = 'relevance');
+        RETURN NEXT;
+    END LOOP;
+    IF NOT has_id THEN
+        ord := n + 1; key := 'id'; expr := 'd.id'; kind := 'text'; descending := false;
+        RETURN NEXT;
+    END IF;
+END
+$$;
+
+-- Devices of the current tenant selected by a filterQuery (device
+-- dialect: tags, properties.KEY, groupId, groupPath, connector), sorted
+-- (comma list of id, name, group, created, updated, interfaces.status,
+-- interfaces.enabled, interfaces.lastContact; "-" descending; id last
+-- breaks ties) and paged (limit 1..1000, default 20; offset, default 0).
+-- Each row carries the total number of matching devices (X-Total-Count);
+-- an offset past the end returns no row: iot.device_count() counts.
+CREATE FUNCTION iot.device_find(filter text DEFAULT NULL, sort text DEFAULT NULL,
+                                lim int DEFAULT 20, off int DEFAULT 0)
+    RETURNS TABLE (total bigint, device jsonb)
+    LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    t     uuid := iot.require_tenant();
+    pred  text := CASE WHEN nullif(btrim(filter), '') IS NULL THEN 'true' ELSE iot.rsql_to_sql(filter, 'device') END;
+    ord   text;
+BEGIN
+    IF lim IS NULL OR lim < 1 OR lim > 1000 THEN
+        RAISE EXCEPTION 'limit % is out of range', lim USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The limit is 1 to 1000 (default 20).';
+    END IF;
+    IF off IS NULL OR off < 0 THEN
+        RAISE EXCEPTION 'offset % is out of range', off USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT string_agg(s.expr || CASE WHEN s.descending THEN ' DESC' ELSE '' END, ', ' ORDER BY s.ord) INTO ord
+      FROM iot._sort_spec(string_to_array(nullif(btrim(sort), ''), ','), 'device') s;
+    RETURN QUERY EXECUTE format(
+        'SELECT p.total, iot.device_json(p.d) FROM ('
+        '  SELECT d, count(*) OVER () AS total, row_number() OVER (ORDER BY %1$s) AS n FROM iot.device d'
+        '   WHERE d.tenant_id = $1 AND %2$s ORDER BY %1$s LIMIT $2 OFFSET $3) p ORDER BY p.n', ord, pred)
+        USING t, lim, off;
+END
+$$;
+
+-- How many devices of the current tenant a filterQuery selects.
+CREATE FUNCTION iot.device_count(filter text DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM iot.device d WHERE d.tenant_id = $1 AND %s',
+                   CASE WHEN nullif(btrim(filter), '') IS NULL THEN 'true' ELSE iot.rsql_to_sql(filter, 'device') END)
+        INTO n USING iot.require_tenant();
+    RETURN n;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Inventory explorer: the device as the inventory sees it, common filters,
+-- search (POST /api/v1/deviceMgt/explorer/search)
+------------------------------------------------------------------------------
+
+-- The inventory's device document (manual 9.2.3, as the search returns
+-- it): properties as [{key, value}], activities [{ruleId, state}],
+-- aggregatedActivityState, lastCommunication (latest of the last data
+-- message and the interfaces' last contact), the last known location,
+-- network.lora.lostMessagesRatio.
+CREATE FUNCTION iot.device_inventory_json(d iot.device) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+        'id', d.id, 'name', d.name, 'description', d.description,
+        'group', (SELECT jsonb_build_object('id', g.id, 'path', g.path) FROM iot.device_group g
+                   WHERE g.tenant_id = d.tenant_id AND g.id = d.group_id),
+        'tags', to_jsonb(d.tags),
+        'properties', coalesce((SELECT jsonb_agg(jsonb_build_object('key', p.key, 'value', p.value) ORDER BY p.key)
+                                  FROM jsonb_each(d.properties) p), '[]'),
+        'interfaces', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                          'connector', i.connector, 'nodeId', i.node_id, 'definition', i.definition,
+                                          'enabled', i.enabled, 'status', i.status, 'capabilities', i.capabilities,
+                                          'activity', i.activity, 'lastContact', iot.iso_time(i.last_contact),
+                                          'created', iot.iso_time(i.created), 'updated', iot.iso_time(i.updated))
+                                        ORDER BY i.connector, i.node_id)
+                                  FROM iot.device_interface i
+                                 WHERE i.tenant_id = d.tenant_id AND i.device_id = d.id), '[]'),
+        'activities', (SELECT coalesce(jsonb_agg(jsonb_build_object('ruleId', e -> 'rule' ->> 'id', 'state', e ->> 'state')
+                                                 ORDER BY e -> 'rule' ->> 'id'), '[]')
+                         FROM jsonb_array_elements(d.activities) e),
+        'aggregatedActivityState', iot.activity_aggregate(d.activities),
+        'lastCommunication', iot.iso_time(greatest(d.last_seen,
+                                 (SELECT max(i.last_contact) FROM iot.device_interface i
+                                   WHERE i.tenant_id = d.tenant_id AND i.device_id = d.id))),
+        'location', CASE WHEN d.location_lat IS NOT NULL THEN jsonb_build_object(
+                        'lat', d.location_lat, 'lon', d.location_lon, 'alt', d.location_alt,
+                        'accuracy', d.location_accuracy, 'provider', d.location_provider,
+                        'lastUpdate', iot.iso_time(d.location_updated)) END,
+        'created', iot.iso_time(d.created), 'updated', iot.iso_time(d.updated),
+        'network', CASE WHEN d.lora_lost_ratio IS NOT NULL THEN
+                        jsonb_build_object('lora', jsonb_build_object('lostMessagesRatio', d.lora_lost_ratio)) END))
+$$;
+
+-- A number from a JSON member, or 22023 naming it.
+CREATE FUNCTION iot._json_number(j jsonb, path text[], what text, lo float8, hi float8) RETURNS float8
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v jsonb := j #> path;
+BEGIN
+    IF v IS NULL OR jsonb_typeof(v) <> 'number' OR (v::text)::float8 < lo OR (v::text)::float8 > hi THEN
+        RAISE EXCEPTION '% must be a number in [%, %]', what, lo, hi USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Found %s.', coalesce(v::text, 'nothing'));
+    END IF;
+    RETURN (v::text)::float8;
+END
+$$;
+
+-- The explorer's common filters (manual 9.2) as a predicate over
+-- iot.device AS d: {"queryString": RSQL (inventory dialect),
+-- "geoBounds": {"topLeft": {lat, lon}, "bottomRight": {lat, lon}}}, both
+-- optional, ANDed.  A box whose topLeft.lon is east of bottomRight.lon
+-- crosses the antimeridian.  Devices without a location never match a box.
+CREATE FUNCTION iot.explorer_filter_sql(filters jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    parts   text[] := ARRAY['true'];
+    bad     text;
+    gb      jsonb;
+    n       float8;
+    s       float8;
+    w       float8;
+    e       float8;
+BEGIN
+    IF filters IS NULL OR filters = 'null' THEN
+        RETURN 'true';
+    END IF;
+    IF jsonb_typeof(filters) <> 'object' THEN
+        RAISE EXCEPTION 'filters must be an object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT min(k) INTO bad FROM jsonb_object_keys(filters) k WHERE k NOT IN ('queryString', 'geoBounds');
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown filter "%"', bad USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The filters are queryString and geoBounds.';
+    END IF;
+    IF filters ? 'queryString' AND filters -> 'queryString' <> 'null' THEN
+        IF jsonb_typeof(filters -> 'queryString') <> 'string' THEN
+            RAISE EXCEPTION 'filters.queryString must be a string' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF btrim(filters ->> 'queryString') <> '' THEN
+            parts := parts || iot.rsql_to_sql(filters ->> 'queryString', 'inventory');
+        END IF;
+    END IF;
+    gb := filters -> 'geoBounds';
+    IF gb IS NOT NULL AND gb <> 'null' THEN
+        n := iot._json_number(gb, '{topLeft,lat}', 'geoBounds.topLeft.lat', -90, 90);
+        w := iot._json_number(gb, '{topLeft,lon}', 'geoBounds.topLeft.lon', -180, 180);
+        s := iot._json_number(gb, '{bottomRight,lat}', 'geoBounds.bottomRight.lat', -90, 90);
+        e := iot._json_number(gb, '{bottomRight,lon}', 'geoBounds.bottomRight.lon', -180, 180);
+        IF s > n THEN
+            RAISE EXCEPTION 'geoBounds.bottomRight.lat (%) is north of geoBounds.topLeft.lat (%)', s, n
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        parts := parts || format('d.location_lat BETWEEN %s AND %s', s, n)
+                       || CASE WHEN w <= e THEN format('d.location_lon BETWEEN %s AND %s', w, e)
+                               ELSE format('(d.location_lon >= %s OR d.location_lon <= %s)', w, e) END;
+    END IF;
+    RETURN array_to_string(parts, ' AND ');
+END
+$$;
+
+-- The explorer's partial search: words (case-insensitive, ORed) found in
+-- id, name, group path, tags, property keys and values; a word of 3
+-- characters or more matches inside a value, a shorter one only a whole
+-- value.  The SQL of the number of words a device matches (0: none).
+CREATE FUNCTION iot._explorer_query_sql(query text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    w      text;
+    terms  text[] := '{}';
+    cond   text;
+BEGIN
+    IF length(query) > 256 THEN
+        RAISE EXCEPTION 'query longer than 256 characters' USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    FOR w IN SELECT DISTINCT lower(x) FROM regexp_split_to_table(btrim(query), '\s+') x WHERE x <> '' LOOP
+        IF length(w) >= 3 THEN
+            cond := format('LIKE %L', '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%');
+        ELSE
+            cond := format('= %L', w);
+        END IF;
+        terms := terms || format(
+            '(CASE WHEN lower(d.id) %1$s OR lower(d.name) %1$s'
+            ' OR EXISTS (SELECT 1 FROM iot.device_group g WHERE g.tenant_id = d.tenant_id AND g.id = d.group_id AND lower(g.path) %1$s)'
+            ' OR EXISTS (SELECT 1 FROM unnest(d.tags) t(v) WHERE lower(t.v) %1$s)'
+            ' OR EXISTS (SELECT 1 FROM jsonb_each_text(d.properties) p WHERE lower(p.key) %1$s OR lower(p.value) %1$s)'
+            ' THEN 1 ELSE 0 END)', cond);
+    END LOOP;
+    IF cardinality(terms) = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN array_to_string(terms, ' + ');
+END
+$$;
+
+-- The explorer search: {"query", "filters", "sort", "bookmark", "size"}
+-- -> {"bookmark": [...], "devices": [...]}.  size 1..1000 (default 20);
+-- sort keys as the manual lists them, "-" descending, id appended; the
+-- bookmark holds the sort values of the last device returned and resumes
+-- after it (keyset paging).
+CREATE FUNCTION iot.device_search(request jsonb DEFAULT '{}') RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    t        uuid := iot.require_tenant();
+    req      jsonb := coalesce(request, '{}');
+    bad      text;
+    pred     text;
+    score    text;
+    size     int;
+    bm       jsonb := req -> 'bookmark';
+    keyset   text := 'true';
+    ord      text;
+    cols     text;
+    spec     record;
+    keys     text[];
+    nkeys    int;
+    prefix   text := '';
+    cmp      text;
+    result   jsonb;
+BEGIN
+    IF jsonb_typeof(req) <> 'object' THEN
+        RAISE EXCEPTION 'the search request must be an object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT min(k) INTO bad FROM jsonb_object_keys(req) k WHERE k NOT IN ('query', 'filters', 'sort', 'bookmark', 'size');
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown search parameter "%"', bad USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The parameters are query, filters, sort, bookmark and size.';
+    END IF;
+    IF req ? 'size' AND (jsonb_typeof(req -> 'size') <> 'number' OR (req ->> 'size')::numeric NOT BETWEEN 1 AND 1000
+                         OR (req ->> 'size')::numeric % 1 <> 0) THEN
+        RAISE EXCEPTION 'size must be an integer from 1 to 1000' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    size := coalesce((req ->> 'size')::int, 20);
+    IF req ? 'sort' AND (jsonb_typeof(req -> 'sort') <> 'array'
+                         OR EXISTS (SELECT FROM jsonb_array_elements(req -> 'sort') x WHERE jsonb_typeof(x) <> 'string')) THEN
+        RAISE EXCEPTION 'sort must be an array of strings' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF req ? 'query' AND jsonb_typeof(req -> 'query') <> 'string' THEN
+        RAISE EXCEPTION 'query must be a string' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    pred := iot.explorer_filter_sql(req -> 'filters');
+    score := iot._explorer_query_sql(req ->> 'query');
+    keys := ARRAY(SELECT jsonb_array_elements_text(coalesce(req -> 'sort', '[]')));
+    SELECT count(*) INTO nkeys FROM iot._sort_spec(keys, 'inventory');
+    IF bm IS NOT NULL AND bm <> 'null' THEN
+        IF jsonb_typeof(bm) <> 'array' OR jsonb_array_length(bm) <> nkeys THEN
+            RAISE EXCEPTION 'the bookmark must hold % values, one per sort key (id included)', nkeys
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- (k1 > b1) OR (k1 = b1 AND k2 > b2) OR ..., < for descending keys
+        keyset := 'false';
+        FOR spec IN SELECT * FROM iot._sort_spec(keys, 'inventory') ORDER BY ord LOOP
+            IF jsonb_typeof(bm -> (spec.ord - 1)) NOT IN ('string', 'number', 'boolean') THEN
+                RAISE EXCEPTION 'bookmark value % is not a string, number or boolean', spec.ord
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            cmp := format('%L::%s', bm ->> (spec.ord - 1),
+                          CASE spec.kind WHEN 'time' THEN 'timestamptz' WHEN 'number' THEN 'float8'
+                                         WHEN 'bool' THEN 'boolean' ELSE 'text' END);
+            keyset := keyset || format(' OR (%s%s %s %s)', prefix, spec.expr,
+                                       CASE WHEN spec.descending THEN '<' ELSE '>' END, cmp);
+            prefix := prefix || format('%s = %s AND ', spec.expr, cmp);
+        END LOOP;
+    END IF;
+    SELECT string_agg(s.expr || CASE WHEN s.descending THEN ' DESC' ELSE '' END, ', ' ORDER BY s.ord),
+           string_agg(CASE s.kind WHEN 'time' THEN format('to_jsonb(coalesce(iot.iso_time(%1$s), (%1$s)::text))', s.expr)
+                                  ELSE format('to_jsonb(%s)', s.expr) END, ', ' ORDER BY s.ord)
+      INTO ord, cols
+      FROM iot._sort_spec(keys, 'inventory') s;
+    EXECUTE format(
+        'SELECT jsonb_build_object(''bookmark'', coalesce((array_agg(x.bookmark ORDER BY x.n DESC))[1], ''[]''),'
+        '                          ''devices'', coalesce(jsonb_agg(iot.device_inventory_json(x.d) ORDER BY x.n), ''[]''))'
+        '  FROM (SELECT d, jsonb_build_array(%1$s) AS bookmark, row_number() OVER (ORDER BY %2$s) AS n'
+        '          FROM iot.device d, LATERAL (SELECT %3$s AS relevance) r'
+        '         WHERE d.tenant_id = $1 AND %4$s AND %5$s AND (%6$s)'
+        '         ORDER BY %2$s LIMIT $2) x',
+        cols, ord, coalesce(score, '0'), pred, CASE WHEN score IS NULL THEN 'true' ELSE 'r.relevance > 0' END, keyset)
+        INTO result USING t, size;
+    RETURN result;
+END
+$$;
