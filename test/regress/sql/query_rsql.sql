@@ -150,7 +150,7 @@ INSERT INTO hostile VALUES
 CREATE FUNCTION pg_temp.run(pred text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
 BEGIN
-    EXECUTE 'SELECT count(*) FROM iot.device d WHERE ' || pred INTO n;
+    EXECUTE 'SELECT count(*) FROM iot.device d WHERE d.tenant_id = iot.current_tenant() AND ' || pred INTO n;
     RETURN n;
 END $$;
 SELECT q AS query, coalesce(test.try(format('SELECT iot.rsql_to_sql(%L, %L)', q, dialect)), '') AS result,
@@ -159,4 +159,4 @@ SELECT q AS query, coalesce(test.try(format('SELECT iot.rsql_to_sql(%L, %L)', q,
        CASE WHEN test.try(format('SELECT iot.rsql_to_sql(%L, %L)', q, dialect)) = 'ok'
             THEN pg_temp.run(iot.rsql_to_sql(q, dialect)) END AS rows_matched
   FROM hostile;
-SELECT to_regclass('iot.device') IS NOT NULL AS device_table_still_there, count(*) AS devices FROM iot.device;
+SELECT to_regclass('iot.device') IS NOT NULL AS device_table_still_there, count(*) AS devices FROM iot.device WHERE tenant_id = iot.current_tenant();
