@@ -587,3 +587,341 @@ BEGIN
     RETURN result;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Inventory explorer: statistics (POST /api/v1/deviceMgt/explorer/stats)
+------------------------------------------------------------------------------
+
+-- SQL condition of a nested filter value: a string (equal) or an array of
+-- strings (any of).  22023 otherwise.
+CREATE FUNCTION iot._stats_match(expr text, v jsonb, what text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF jsonb_typeof(v) = 'string' THEN
+        RETURN format('%s = %L', expr, v #>> '{}');
+    ELSIF jsonb_typeof(v) = 'boolean' AND what = 'enabled' THEN
+        RETURN format('%s = %s', expr, v::text);
+    ELSIF jsonb_typeof(v) = 'array' AND jsonb_array_length(v) > 0
+          AND NOT EXISTS (SELECT FROM jsonb_array_elements(v) x WHERE jsonb_typeof(x) <> 'string') THEN
+        RETURN format('%s = ANY (%L::text[])', expr, ARRAY(SELECT jsonb_array_elements_text(v)));
+    END IF;
+    RAISE EXCEPTION 'nested filter %: expected a string or a list of strings', what
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Found %s.', v);
+END
+$$;
+
+-- A nested filter object ({"connector": "lora"}, {"definition": {"profile": ..}},
+-- {"states": [..]}, {"rule": {"id": ..}}, ...) flattened to dotted names.
+CREATE FUNCTION iot._stats_flatten(obj jsonb) RETURNS TABLE (name text, value jsonb)
+    LANGUAGE sql IMMUTABLE
+AS $$
+    WITH RECURSIVE x(name, value) AS (
+        SELECT e.key, e.value FROM jsonb_each(obj) e
+        UNION ALL
+        SELECT x.name || '.' || e.key, e.value
+          FROM x CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(x.value) = 'object' THEN x.value END) e)
+    SELECT name, value FROM x WHERE jsonb_typeof(value) <> 'object'
+$$;
+
+-- One level of a groupBy as a spec: {"kind", "name", "nested", "elements"
+-- (SQL yielding dev_id, key [, lat, lon] from the devices "dev"),
+-- "precision", "inner"}.  22023 for anything the manual does not list.
+CREATE FUNCTION iot._stats_spec(g jsonb, level int) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    forms   text[] := ARRAY(SELECT k FROM jsonb_object_keys(g) k WHERE k <> 'groupBy');
+    form    text;
+    body    jsonb;
+    field   text;
+    expr    text;
+    src     text;
+    conds   text[] := '{}';
+    f       record;
+    prec    int;
+    inner_g jsonb := g -> 'groupBy';
+    spec    jsonb;
+BEGIN
+    IF jsonb_typeof(g) IS DISTINCT FROM 'object' OR cardinality(forms) <> 1 THEN
+        RAISE EXCEPTION 'groupBy must hold exactly one of field, compositeField, interfaces, activityStates, properties, location'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Found %s.', g);
+    END IF;
+    form := forms[1];
+    body := g -> form;
+    IF form = 'field' THEN
+        field := body #>> '{}';
+        expr := CASE field
+            WHEN 'description' THEN 'dev.description'
+            WHEN 'tags' THEN 't.v'
+            WHEN 'group.path' THEN 'g.path'
+            WHEN 'aggregatedActivityState' THEN 'iot.activity_aggregate(dev.activities)'
+            WHEN 'network.lora.lostMessagesRangeLabel' THEN 'iot.lora_lost_label(dev.lora_lost_ratio)' END;
+        IF jsonb_typeof(body) <> 'string' OR expr IS NULL THEN
+            RAISE EXCEPTION 'unsupported field aggregation %', body USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'The fields are description, tags, group.path, aggregatedActivityState, network.lora.lostMessagesRangeLabel.';
+        END IF;
+        src := format('SELECT dev.id AS dev_id, to_jsonb(%s) AS key FROM dev', expr)
+            || CASE field WHEN 'tags' THEN ' LEFT JOIN LATERAL unnest(dev.tags) AS t(v) ON true'
+                          WHEN 'group.path' THEN ' LEFT JOIN iot.device_group g ON g.tenant_id = dev.tenant_id AND g.id = dev.group_id'
+                          ELSE '' END;
+        spec := jsonb_build_object('kind', 'field', 'name', field, 'nested', false, 'elements', src);
+    ELSIF form = 'compositeField' THEN
+        IF body IS DISTINCT FROM '"connectors"' THEN
+            RAISE EXCEPTION 'unsupported composite field aggregation %', body USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'The composite field is connectors.';
+        END IF;
+        spec := jsonb_build_object('kind', 'field', 'name', 'connectors', 'nested', false, 'elements',
+            'SELECT dev.id AS dev_id, to_jsonb(coalesce((SELECT array_agg(DISTINCT i.connector ORDER BY i.connector)'
+            ' FROM iot.device_interface i WHERE i.tenant_id = dev.tenant_id AND i.device_id = dev.id), ''{}''::text[])) AS key FROM dev');
+    ELSIF form IN ('interfaces', 'activityStates', 'properties') THEN
+        IF jsonb_typeof(body) <> 'object' THEN
+            RAISE EXCEPTION '%: expected an object', form USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- the field in dot ({"field": "rule.id"}) or object notation ({"rule": {"field": "id"}})
+        SELECT CASE WHEN count(*) = 1 AND (min(x.name) = 'field' OR min(x.name) LIKE '%.field')
+                         AND min(jsonb_typeof(x.value)) = 'string'
+                    THEN left(min(x.name), -length('field')) || min(x.value #>> '{}') END
+          INTO field
+          FROM iot._stats_flatten(body - 'filter') x;
+        IF field IS NULL THEN
+            RAISE EXCEPTION '%: expected {"field": ...} and an optional "filter"', form USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = format('Found %s.', body);
+        END IF;
+        expr := CASE form || ':' || field
+            WHEN 'interfaces:connector' THEN 'i.connector'
+            WHEN 'interfaces:status' THEN 'i.status'
+            WHEN 'interfaces:definition.profile' THEN 'i.definition ->> ''profile'''
+            WHEN 'activityStates:state' THEN 'a.e ->> ''state'''
+            WHEN 'activityStates:rule.id' THEN 'a.e -> ''rule'' ->> ''id'''
+            WHEN 'properties:key' THEN 'p.key'
+            WHEN 'properties:value' THEN 'p.value' END;
+        IF expr IS NULL THEN
+            RAISE EXCEPTION 'unsupported % aggregation on "%"', form, field USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = CASE form WHEN 'interfaces' THEN 'The interface fields are connector, status, definition.profile.'
+                                   WHEN 'activityStates' THEN 'The activity state fields are state, rule.id.'
+                                   ELSE 'The property fields are key, value.' END;
+        END IF;
+        IF body ? 'filter' THEN
+            IF jsonb_typeof(body -> 'filter') <> 'object' THEN
+                RAISE EXCEPTION '%.filter must be an object', form USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            FOR f IN SELECT * FROM iot._stats_flatten(body -> 'filter') ORDER BY 1 LOOP
+                conds := conds || CASE form || ':' || f.name
+                    WHEN 'interfaces:connector' THEN iot._stats_match('i.connector', f.value, f.name)
+                    WHEN 'interfaces:status' THEN iot._stats_match('i.status', f.value, f.name)
+                    WHEN 'interfaces:nodeId' THEN iot._stats_match('i.node_id', f.value, f.name)
+                    WHEN 'interfaces:enabled' THEN iot._stats_match('i.enabled', f.value, f.name)
+                    WHEN 'interfaces:definition.profile' THEN iot._stats_match('(i.definition ->> ''profile'')', f.value, f.name)
+                    WHEN 'activityStates:state' THEN iot._stats_match('(a.e ->> ''state'')', f.value, f.name)
+                    WHEN 'activityStates:states' THEN iot._stats_match('(a.e ->> ''state'')', f.value, f.name)
+                    WHEN 'activityStates:rule.id' THEN iot._stats_match('(a.e -> ''rule'' ->> ''id'')', f.value, f.name)
+                    WHEN 'properties:key' THEN iot._stats_match('p.key', f.value, f.name)
+                    WHEN 'properties:value' THEN iot._stats_match('p.value', f.value, f.name) END;
+                IF conds[cardinality(conds)] IS NULL THEN
+                    RAISE EXCEPTION 'unsupported % filter "%"', form, f.name USING ERRCODE = 'invalid_parameter_value',
+                        DETAIL = CASE form WHEN 'interfaces' THEN 'The interface filters are connector, nodeId, enabled, status, definition.profile.'
+                                           WHEN 'activityStates' THEN 'The activity state filters are state, states, rule.id.'
+                                           ELSE 'The property filters are key, value.' END;
+                END IF;
+            END LOOP;
+        END IF;
+        src := format('SELECT dev.id AS dev_id, to_jsonb(%s) AS key FROM dev %s WHERE %s', expr,
+                      CASE form WHEN 'interfaces' THEN 'JOIN iot.device_interface i ON i.tenant_id = dev.tenant_id AND i.device_id = dev.id'
+                                WHEN 'activityStates' THEN 'CROSS JOIN LATERAL jsonb_array_elements(dev.activities) AS a(e)'
+                                ELSE 'CROSS JOIN LATERAL jsonb_each_text(dev.properties) AS p(key, value)' END,
+                      CASE WHEN cardinality(conds) = 0 THEN 'true' ELSE array_to_string(conds, ' AND ') END);
+        spec := jsonb_build_object('kind', 'field', 'name', form || '.' || field, 'nested', true, 'elements', src);
+    ELSIF form = 'location' THEN
+        IF level > 1 THEN
+            RAISE EXCEPTION 'a geolocation aggregation is only allowed at the top level' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF jsonb_typeof(body) <> 'object' OR EXISTS (SELECT FROM jsonb_object_keys(body) k WHERE k NOT IN ('precision', 'groupBy')) THEN
+            RAISE EXCEPTION 'location: expected {"precision": 1..12} and an optional "groupBy"' USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = format('Found %s.', body);
+        END IF;
+        IF body ? 'precision' AND (jsonb_typeof(body -> 'precision') <> 'number'
+                                   OR (body ->> 'precision')::numeric NOT IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)) THEN
+            RAISE EXCEPTION 'location precision must be an integer from 1 to 12' USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = format('Found %s.', body -> 'precision');
+        END IF;
+        prec := coalesce((body ->> 'precision')::int, 5);
+        inner_g := coalesce(body -> 'groupBy', inner_g);
+        spec := jsonb_build_object('kind', 'geo', 'name', 'location', 'nested', false, 'precision', prec, 'elements',
+            format('SELECT dev.id AS dev_id, to_jsonb(left(dev.geohash, %s)) AS key, dev.location_lat AS lat, dev.location_lon AS lon FROM dev', prec));
+    ELSE
+        RAISE EXCEPTION 'unknown groupBy "%"', form USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The aggregations are field, compositeField, interfaces, activityStates, properties and location.';
+    END IF;
+    IF inner_g IS NOT NULL AND inner_g <> 'null' THEN
+        IF level > 1 THEN
+            RAISE EXCEPTION 'at most two levels of aggregation' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        spec := spec || jsonb_build_object('inner', iot._stats_spec(inner_g, level + 1));
+    END IF;
+    RETURN spec;
+END
+$$;
+
+-- The SQL of a per-part field aggregation over rel(part, dev_id, key):
+-- rows (part, doc) with doc = {count, devices, buckets[, keys][, missing]}.
+-- Buckets: most devices first, then most elements, then key (the empty
+-- composite key last); at most 50.
+CREATE FUNCTION iot._stats_agg_sql(rel text, nested boolean, with_keys boolean, with_missing boolean) RETURNS text
+    LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT format(
+        'SELECT t.part, jsonb_build_object(''count'', %2$s, ''devices'', t.devices, ''buckets'', coalesce(b.buckets, ''[]''))'
+        '%3$s%4$s AS doc'
+        ' FROM (SELECT part, count(*) AS elements, count(DISTINCT dev_id) AS devices FROM %1$s GROUP BY part) t'
+        ' LEFT JOIN (SELECT part, jsonb_agg(jsonb_build_object(''key'', key, ''count'', c, ''devices'', n) ORDER BY rn) AS buckets, count(*) AS nkeys'
+        '            FROM (SELECT part, key, c, n, row_number() OVER (PARTITION BY part ORDER BY n DESC, c DESC, key = ''[]'', key) AS rn'
+        '                    FROM (SELECT part, key, count(*) AS c, count(DISTINCT dev_id) AS n FROM %1$s WHERE key IS NOT NULL GROUP BY part, key) a) r'
+        '           WHERE rn <= 50 GROUP BY part) b ON b.part = t.part'
+        '%5$s%6$s',
+        rel,
+        CASE WHEN nested THEN 't.elements' ELSE 't.devices' END,
+        CASE WHEN with_keys THEN ' || jsonb_build_object(''keys'', coalesce(k.nkeys, 0))' ELSE '' END,
+        CASE WHEN with_missing THEN ' || jsonb_build_object(''missing'', coalesce(m.missing, 0))' ELSE '' END,
+        CASE WHEN with_keys THEN format(' LEFT JOIN (SELECT part, count(DISTINCT key) AS nkeys FROM %s WHERE key IS NOT NULL GROUP BY part) k ON k.part = t.part', rel) ELSE '' END,
+        CASE WHEN with_missing THEN format(' LEFT JOIN (SELECT part, count(*) FILTER (WHERE nk = 0) AS missing FROM (SELECT part, dev_id, count(key) AS nk FROM %s GROUP BY part, dev_id) x GROUP BY part) m ON m.part = t.part', rel) ELSE '' END)
+$$;
+
+-- The Statistics API: {"filters", "groupBy", "options"} ->
+-- {"devices": n[, "fieldAggregation" | "geoAggregation": {...}]}
+-- (manual 9.3; counters, lists, nested components and their filters, two
+-- levels, geohash grids with centroid and bounds, options
+-- includeTotalKeys, includeMissingDevicesCount, includeGeoBoundsInBuckets;
+-- at most 50 buckets per aggregation).
+CREATE FUNCTION iot.device_stats(request jsonb DEFAULT '{}') RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    t        uuid := iot.require_tenant();
+    req      jsonb := coalesce(request, '{}');
+    opts     jsonb := coalesce(req -> 'options', '{}');
+    bad      text;
+    pred     text;
+    spec     jsonb;
+    sub      jsonb;
+    geo      boolean;
+    with_keys boolean;
+    with_missing boolean;
+    with_bounds boolean;
+    bucket   text;
+    agg_name text;
+    sql      text;
+    result   jsonb;
+BEGIN
+    IF jsonb_typeof(req) <> 'object' THEN
+        RAISE EXCEPTION 'the stats request must be an object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT min(k) INTO bad FROM jsonb_object_keys(req) k WHERE k NOT IN ('filters', 'groupBy', 'options');
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown stats parameter "%"', bad USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The parameters are filters, groupBy and options.';
+    END IF;
+    IF jsonb_typeof(opts) <> 'object' THEN
+        RAISE EXCEPTION 'options must be an object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT min(k) INTO bad FROM jsonb_each(opts) o(k, v)
+     WHERE k NOT IN ('includeTotalKeys', 'includeMissingDevicesCount', 'includeGeoBoundsInBuckets') OR jsonb_typeof(v) <> 'boolean';
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid option "%"', bad USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The options are includeTotalKeys, includeMissingDevicesCount and includeGeoBoundsInBuckets, each true or false.';
+    END IF;
+    with_keys := coalesce((opts ->> 'includeTotalKeys')::boolean, false);
+    with_missing := coalesce((opts ->> 'includeMissingDevicesCount')::boolean, false);
+    with_bounds := coalesce((opts ->> 'includeGeoBoundsInBuckets')::boolean, false);
+    pred := iot.explorer_filter_sql(req -> 'filters');
+
+    IF req -> 'groupBy' IS NULL OR req -> 'groupBy' = 'null' THEN
+        EXECUTE format('SELECT jsonb_build_object(''devices'', count(*)) FROM iot.device d WHERE d.tenant_id = $1 AND %s', pred)
+            INTO result USING t;
+        RETURN result;
+    END IF;
+    spec := iot._stats_spec(req -> 'groupBy', 1);
+    sub := spec -> 'inner';
+    geo := spec ->> 'kind' = 'geo';
+    agg_name := CASE WHEN geo THEN 'geoAggregation' ELSE 'fieldAggregation' END;
+
+    IF geo AND sub IS NULL THEN
+        -- one pass over the devices: a geohash grid with centroids and bounds
+        EXECUTE format($q$
+            WITH cells AS (
+                SELECT left(d.geohash, %2$s) AS cell, count(*) AS n,
+                       avg(d.location_lat) AS lat, avg(d.location_lon) AS lon,
+                       max(d.location_lat) AS n_lat, min(d.location_lon) AS w_lon,
+                       min(d.location_lat) AS s_lat, max(d.location_lon) AS e_lon
+                  FROM iot.device d WHERE d.tenant_id = $1 AND %1$s
+                 GROUP BY 1),
+            top AS (SELECT * FROM cells WHERE cell IS NOT NULL ORDER BY n DESC, cell LIMIT 50)
+            SELECT jsonb_build_object('devices', coalesce(sum(n), 0), 'geoAggregation',
+                jsonb_build_object('count', coalesce(sum(n), 0), 'devices', coalesce(sum(n), 0),
+                    'buckets', coalesce((SELECT jsonb_agg(jsonb_build_object('geoKey', jsonb_build_object('lat', top.lat, 'lon', top.lon))
+                                                          || %3$s || jsonb_build_object('devices', top.n) ORDER BY top.n DESC, top.cell)
+                                           FROM top), '[]'))
+                || CASE WHEN count(cell) > 0 THEN jsonb_build_object('geoBounds', jsonb_build_object(
+                       'topLeft', jsonb_build_object('lat', max(n_lat), 'lon', min(w_lon)),
+                       'bottomRight', jsonb_build_object('lat', min(s_lat), 'lon', max(e_lon)))) ELSE '{}' END
+                %4$s %5$s)
+              FROM cells$q$,
+            pred, spec ->> 'precision',
+            CASE WHEN with_bounds THEN $b$jsonb_build_object('geoBounds', jsonb_build_object(
+                'topLeft', jsonb_build_object('lat', top.n_lat, 'lon', top.w_lon),
+                'bottomRight', jsonb_build_object('lat', top.s_lat, 'lon', top.e_lon)))$b$ ELSE '''{}''::jsonb' END,
+            CASE WHEN with_keys THEN '|| jsonb_build_object(''keys'', count(cell))' ELSE '' END,
+            CASE WHEN with_missing THEN '|| jsonb_build_object(''missing'', coalesce(sum(n) FILTER (WHERE cell IS NULL), 0))' ELSE '' END)
+            INTO result USING t;
+        RETURN result;
+    END IF;
+
+    -- general case: the devices, the outer elements and their top buckets,
+    -- then the inner aggregation of each top bucket's devices
+    IF geo THEN
+        bucket := format('jsonb_build_object(''geoKey'', jsonb_build_object(''lat'', top.lat, ''lon'', top.lon))%s'
+                         ' || jsonb_build_object(''devices'', top.n)',
+                         CASE WHEN with_bounds THEN ' || jsonb_build_object(''geoBounds'', jsonb_build_object('
+                              '''topLeft'', jsonb_build_object(''lat'', top.n_lat, ''lon'', top.w_lon),'
+                              '''bottomRight'', jsonb_build_object(''lat'', top.s_lat, ''lon'', top.e_lon)))' ELSE '' END);
+    ELSE
+        bucket := 'jsonb_build_object(''key'', top.key, ''count'', top.c, ''devices'', top.n)';
+    END IF;
+    IF sub IS NOT NULL THEN
+        bucket := bucket || ' || jsonb_build_object(''fieldAggregation'', coalesce(ia.doc, jsonb_build_object(''count'', 0, ''devices'', 0, ''buckets'', ''[]''::jsonb)))';
+    END IF;
+    sql := format($q$
+        WITH dev AS MATERIALIZED (
+            SELECT d.tenant_id, d.id, d.description, d.tags, d.group_id, d.properties, d.activities, d.lora_lost_ratio,
+                   d.location_lat, d.location_lon, d.geohash
+              FROM iot.device d WHERE d.tenant_id = $1 AND %1$s),
+        o AS MATERIALIZED (%2$s),
+        ob AS (SELECT key, count(*) AS c, count(DISTINCT dev_id) AS n %3$s FROM o WHERE key IS NOT NULL GROUP BY key),
+        top AS (SELECT *, row_number() OVER (ORDER BY n DESC, c DESC, key = '[]', key) AS rn FROM ob ORDER BY rn LIMIT 50)
+        %4$s
+        SELECT jsonb_build_object('devices', (SELECT count(*) FROM dev), %5$L,
+            jsonb_build_object('count', (SELECT %6$s FROM o), 'devices', (SELECT count(DISTINCT dev_id) FROM o),
+                               'buckets', coalesce((SELECT jsonb_agg(%7$s ORDER BY top.rn) FROM top %8$s), '[]'))
+            %9$s %10$s %11$s)$q$,
+        pred, spec ->> 'elements',
+        CASE WHEN geo THEN ', avg(lat) AS lat, avg(lon) AS lon, max(lat) AS n_lat, min(lon) AS w_lon, min(lat) AS s_lat, max(lon) AS e_lon' ELSE '' END,
+        CASE WHEN sub IS NOT NULL THEN format(
+            ', i AS MATERIALIZED (%s),'
+            ' ie AS (SELECT o2.key AS part, i.dev_id, i.key FROM (SELECT DISTINCT o.key, o.dev_id FROM o JOIN top ON top.key = o.key) o2'
+            '        JOIN i ON i.dev_id = o2.dev_id),'
+            ' ia AS (%s)',
+            sub ->> 'elements', iot._stats_agg_sql('ie', (sub ->> 'nested')::boolean, with_keys, with_missing)) ELSE '' END,
+        agg_name,
+        CASE WHEN (spec ->> 'nested')::boolean THEN 'count(*)' ELSE 'count(DISTINCT dev_id)' END,
+        bucket,
+        CASE WHEN sub IS NOT NULL THEN 'LEFT JOIN ia ON ia.part = top.key' ELSE '' END,
+        CASE WHEN with_keys THEN '|| jsonb_build_object(''keys'', (SELECT count(*) FROM ob))' ELSE '' END,
+        CASE WHEN with_missing THEN '|| jsonb_build_object(''missing'', (SELECT count(*) FROM (SELECT dev_id FROM o GROUP BY dev_id HAVING count(key) = 0) m))' ELSE '' END,
+        CASE WHEN geo THEN '|| coalesce((SELECT jsonb_build_object(''geoBounds'', jsonb_build_object('
+                           '''topLeft'', jsonb_build_object(''lat'', max(lat), ''lon'', min(lon)),'
+                           '''bottomRight'', jsonb_build_object(''lat'', min(lat), ''lon'', max(lon))))'
+                           ' FROM o WHERE key IS NOT NULL HAVING count(*) > 0), ''{}'')' ELSE '' END);
+    EXECUTE sql INTO result USING t;
+    RETURN result;
+END
+$$;
