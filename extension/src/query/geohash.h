@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define GEOHASH_MAX_PRECISION 24
+#define GEOHASH_MAX_PRECISION 20	/* 50 bits per axis: cells stay wider than a double's step */
 
 typedef struct GeohashBox
 {

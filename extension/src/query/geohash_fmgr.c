@@ -6,7 +6,7 @@
  *                      OUT min_lon, OUT max_lon)
  *   iot.geohash_neighbors(hash text) RETURNS TABLE (direction text, hash text)
  *
- * Errors: 22023 coordinates out of range or precision outside 1..24,
+ * Errors: 22023 coordinates out of range or precision outside 1..20,
  * 22P02 invalid geohash character (with its 1-based position).
  */
 #include "postgres.h"
