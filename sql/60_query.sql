@@ -89,7 +89,8 @@ CREATE FUNCTION iot.lora_lost_label(ratio double precision) RETURNS text
                 WHEN ratio < 0.3 THEN '20-30%' WHEN ratio <= 1 THEN '30-100%' END;
 
 -- Record the state of one activity rule for one device (the activity
--- rules call this; UNKNOWN, ACTIVE or SILENT).
+-- rules call this; UNKNOWN, ACTIVE or SILENT).  The states stay sorted by
+-- rule id.
 CREATE FUNCTION iot.device_activity_set(device_id text, rule_id text, state text,
                                         rule_tags text[] DEFAULT '{}', at timestamptz DEFAULT NULL)
     RETURNS void
@@ -101,12 +102,13 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = 'The states are UNKNOWN, ACTIVE and SILENT.';
     END IF;
     UPDATE iot.device d
-       SET activities = coalesce((SELECT jsonb_agg(e ORDER BY e -> 'rule' ->> 'id')
-                                    FROM jsonb_array_elements(d.activities) e
-                                   WHERE e -> 'rule' ->> 'id' IS DISTINCT FROM rule_id), '[]')
-                        || jsonb_build_array(jsonb_build_object(
-                               'rule', jsonb_build_object('id', rule_id, 'tags', to_jsonb(coalesce(rule_tags, '{}'))),
-                               'timestamp', iot.iso_time(coalesce(at, iot.now())), 'state', state))
+       SET activities = (SELECT jsonb_agg(x.e ORDER BY x.e -> 'rule' ->> 'id')
+                           FROM (SELECT e FROM jsonb_array_elements(d.activities) e
+                                  WHERE e -> 'rule' ->> 'id' IS DISTINCT FROM rule_id
+                                 UNION ALL
+                                 SELECT jsonb_build_object(
+                                            'rule', jsonb_build_object('id', rule_id, 'tags', to_jsonb(coalesce(rule_tags, '{}'))),
+                                            'timestamp', iot.iso_time(coalesce(at, iot.now())), 'state', state)) x)
      WHERE d.tenant_id = iot.require_tenant() AND d.id = device_activity_set.device_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'device % not found', device_id USING ERRCODE = 'PI001';

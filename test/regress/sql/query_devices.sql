@@ -236,3 +236,12 @@ SELECT (ours.doc #- '{devices,0,aggregatedActivityState}' #- '{devices,0,lastCom
        ours.doc #> '{devices,0,aggregatedActivityState}' AS aggregated, ours.doc #> '{devices,0,lastCommunication}' AS last_communication,
        ours.doc #> '{devices,0,network}' AS network
   FROM ours, manual;
+
+-- activity states stay sorted by rule id; clearing one removes it
+SELECT iot.device_activity_set('urn:lo:nsid:lora:0004A30B001FE084', '0000-first', 'ACTIVE');
+SELECT (SELECT jsonb_agg(e -> 'rule' -> 'id') FROM iot.device d, jsonb_array_elements(d.activities) e
+         WHERE d.id = 'urn:lo:nsid:lora:0004A30B001FE084') AS stored_order,
+       iot.device_search('{"filters": {"queryString": "id==urn:lo:nsid:lora:0004A30B001FE084"}}') #> '{devices,0,activities}' AS two_rules,
+       iot.device_search('{"filters": {"queryString": "id==urn:lo:nsid:lora:0004A30B001FE084"}}') #> '{devices,0,aggregatedActivityState}' AS aggregated;
+SELECT iot.device_activity_clear('urn:lo:nsid:lora:0004A30B001FE084', 'ec8a3217-7b3f-4020-b37b-133a65ad6384');
+SELECT activities, iot.activity_aggregate(activities) FROM iot.device WHERE id = 'urn:lo:nsid:lora:0004A30B001FE084';
