@@ -228,8 +228,9 @@ CREATE INDEX device_name ON iot.device (tenant_id, name text_pattern_ops);
 CREATE INDEX device_id_prefix ON iot.device (tenant_id, id text_pattern_ops);
 CREATE INDEX device_geohash ON iot.device (tenant_id, geohash text_pattern_ops) WHERE geohash IS NOT NULL;
 -- Geo queries on message locations (created on the partitioned parent,
--- so every partition, present and future, gets it).
-CREATE INDEX message_location ON iot.message USING gist (location);
+-- so every partition, present and future, gets it).  Partial: messages
+-- without a location cost the ingest nothing here.
+CREATE INDEX message_location ON iot.message USING gist (location) WHERE location IS NOT NULL;
 
 ------------------------------------------------------------------------------
 -- Device listing (GET /api/v1/deviceMgt/devices?filterQuery=&sort=&limit=&offset=)
