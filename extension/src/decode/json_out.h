@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_OUT_MAX_DEPTH 64
+#define JSON_OUT_MAX_DEPTH 256
 
 typedef struct JsonOut
 {
