@@ -705,7 +705,8 @@ compile_field(Compiler *c, const Span *type, const Span *arr, const Span *name)
 		return false;
 	if (name != NULL)
 	{
-		bool		numeric = op != OP_UTF8 && op != OP_ASCII;
+		/* JBBP's expressions cannot read bool (nor strings) */
+		bool		numeric = op != OP_UTF8 && op != OP_ASCII && op != OP_BOOL;
 
 		if (!check_name(c, name, lower, sizeof(lower)))
 			return false;

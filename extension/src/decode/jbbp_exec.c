@@ -344,7 +344,19 @@ read_utf8_char(Exec *e, const JbbpInsn *in)
 	return sbuf_put(e, u, n);
 }
 
-/* Java's getAsInt() of a float / double field: Math.round, then (int). */
+/*
+ * Java's getAsInt() of a float / double field: Math.round (the nearest
+ * integer, ties up, computed exactly), then (int) of the result: a float
+ * saturates to int, a double's long keeps its low 32 bits.
+ */
+static double
+java_round(double d)
+{
+	double		r = floor(d);
+
+	return d - r >= 0.5 ? r + 1 : r;
+}
+
 static int32_t
 java_round_float(float f)
 {
@@ -352,7 +364,7 @@ java_round_float(float f)
 
 	if (f != f)
 		return 0;
-	r = floor((double) f + 0.5);
+	r = java_round(f);
 	if (r >= 2147483647.0)
 		return INT32_MAX;
 	if (r <= -2147483648.0)
@@ -368,7 +380,7 @@ java_round_double(double d)
 
 	if (d != d)
 		return 0;
-	r = floor(d + 0.5);
+	r = java_round(d);
 	if (r >= 9.2233720368547758e18)
 		l = INT64_MAX;
 	else if (r <= -9.2233720368547758e18)
@@ -556,6 +568,7 @@ run_struct(Exec *e, const JbbpInsn *in, int index, bool emit)
 {
 	int64_t		n;
 	bool		named = emit && in->key >= 0;
+	bool		empty_at_start;
 
 	if (in->arr == ARR_NONE)
 	{
@@ -572,6 +585,7 @@ run_struct(Exec *e, const JbbpInsn *in, int index, bool emit)
 	}
 	if (!array_count(e, in, &n))
 		return false;
+	empty_at_start = avail_bits(e) == 0;
 	if (named)
 	{
 		json_out_raw_key(e->out, e->prog->keys + in->key, in->key_len);
@@ -595,6 +609,15 @@ run_struct(Exec *e, const JbbpInsn *in, int index, bool emit)
 	}
 	if (named)
 		json_out_end_array(e->out);
+
+	/*
+	 * JBBP (2.0.x) reads the body of a [_] structure array that finds no
+	 * data left once more, as if it were not an array, into the parent:
+	 * named fields land in the parent object and any read fails.  Kept, as
+	 * the reference decides.
+	 */
+	if (n < 0 && empty_at_start)
+		return run_block(e, index + 1, in->end, emit);
 	return true;
 }
 

@@ -80,6 +80,7 @@ SELECT test.try($$SELECT iot.jbbp_parse('byte [n] a; byte n;', '\x00')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('byte [2] n; byte [n] a;', '\x00')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('s [2] { byte n; } byte [s.n] a;', '\x00')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('utf8 [2] n; byte [n] a;', '\x00')$$);
+SELECT test.try($$SELECT iot.jbbp_parse('bool b; byte [b] a;', '\x00')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('byte n; byte [n +] a;', '\x00')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('byte n; byte [(n] a;', '\x00')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('byte n; byte [$ext] a;', '\x00')$$);
@@ -95,7 +96,10 @@ SELECT test.try($$SELECT iot.jbbp_parse('float pi; measure[2] { int length; utf8
 SELECT test.try($$SELECT iot.jbbp_parse('utf8 [2] s;', '\xC328')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('ubyte n; byte [n - 5] a;', '\x01')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('ubyte n; val:(10 / n) q;', '\x00')$$);
-SELECT test.try($$SELECT iot.jbbp_parse('ubyte n; s [_] { val:(n) v; }', '\x01')$$);
+SELECT test.try($$SELECT iot.jbbp_parse('ubyte n; s [_] { val:(n) v; }', '\x0102')$$);
 SELECT test.try($$SELECT iot.jbbp_parse('s [0 + 2] { ubyte n; } ', '\x01')$$);
+-- JBBP reads the body of a [_] structure array that finds no data once more, into the parent
+SELECT iot.jbbp_parse('ubyte n; s [_] { val:(n) v; }', '\x01');
+SELECT test.try($$SELECT iot.jbbp_parse('ubyte n; s [_] { ubyte a; }', '\x01')$$);
 -- strict: NULL in, NULL out
 SELECT iot.jbbp_parse(NULL, '\x00') IS NULL AS null_format, iot.jbbp_parse('int a;', NULL) IS NULL AS null_payload;
