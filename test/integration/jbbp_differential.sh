@@ -46,12 +46,25 @@ tmp_pg_psql -q <<SQL
 CREATE TABLE jbbp_case (id serial PRIMARY KEY, format text, hex text);
 \copy jbbp_case (format, hex) FROM '$WORK/cases.tsv'
 CREATE FUNCTION try_parse(f text, p bytea) RETURNS text LANGUAGE plpgsql AS \$\$
+DECLARE
+    j jsonb;
 BEGIN
-    RETURN iot.jbbp_parse(f, p)::text;
+    j := iot.jbbp_parse(f, p);
+    -- the jsonb built from the decoder's events is the one its text makes
+    IF j::text <> ((j::text)::jsonb)::text OR j <> (j::text)::jsonb THEN
+        RETURN 'MISBUILT jsonb ' || j::text;
+    END IF;
+    RETURN j::text;
 EXCEPTION WHEN OTHERS THEN
     RETURN 'ERROR ' || SQLSTATE || ': ' || replace(SQLERRM, E'\n', ' ');
 END \$\$;
 SQL
 tmp_pg_psql -At -c "SELECT try_parse(format, decode(hex, 'hex')) FROM jbbp_case ORDER BY id" > "$WORK/pg.out"
+
+# floats: the jsonb numbers are the shortest decimal that reads back
+tmp_pg_psql -At -c "SELECT encode(p, 'hex') || ' ' || (iot.jbbp_parse('float f;', p) ->> 'f')
+                      FROM (SELECT decode(lpad(to_hex((random() * 4294967295)::bigint), 8, '0'), 'hex') p
+                              FROM generate_series(1, 100000)) x" > "$WORK/floats.txt"
+python3 "$ROOT/test/decoders/float_check.py" "$WORK/floats.txt"
 
 python3 "$ROOT/test/decoders/jbbp_compare.py" "$WORK/cases.tsv" "$WORK/jbbp.out" "$WORK/pg.out"

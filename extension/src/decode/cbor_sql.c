@@ -9,6 +9,7 @@
 
 #include "decode/cbor_json.h"
 #include "decode/decode_sql.h"
+#include "decode/jsonb_build.h"
 
 PG_FUNCTION_INFO_V1(pgiot_cbor_to_jsonb);
 Datum
@@ -20,11 +21,11 @@ pgiot_cbor_to_jsonb(PG_FUNCTION_ARGS)
 	Jsonb	   *result = NULL;
 	bool		ok;
 
-	json_out_init(&out, 0);
+	JsonbBuilder *b = jsonb_builder_start(&out);
+
 	ok = cbor_to_json((const uint8_t *) VARDATA_ANY(payload), VARSIZE_ANY_EXHDR(payload), &out, &err);
 	if (ok)
-		result = pgiot_json_text_to_jsonb(out.buf, out.len);
-	json_out_free(&out);
+		result = jsonb_builder_finish(b);
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

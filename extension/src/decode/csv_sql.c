@@ -13,6 +13,7 @@
 #include "decode/csv.h"
 #include "decode/decode_errors.h"
 #include "decode/decode_sql.h"
+#include "decode/jsonb_build.h"
 
 typedef struct CsvCallCache
 {
@@ -102,10 +103,12 @@ pgiot_csv_decode(PG_FUNCTION_ARGS)
 		cc->desc = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(desc));
 		memcpy(cc->desc, desc, VARSIZE(desc));
 	}
-	json_out_init(&out, 0);
-	ok = csv_decode(cc->dec, VARDATA_ANY(payload), VARSIZE_ANY_EXHDR(payload), &out, &err);
-	result = ok ? pgiot_json_text_to_jsonb(out.buf, out.len) : NULL;
-	json_out_free(&out);
+	{
+		JsonbBuilder *b = jsonb_builder_start(&out);
+
+		ok = csv_decode(cc->dec, VARDATA_ANY(payload), VARSIZE_ANY_EXHDR(payload), &out, &err);
+		result = ok ? jsonb_builder_finish(b) : NULL;
+	}
 	if (!ok)
 		pgiot_csv_report(&err);
 	PG_RETURN_JSONB_P(result);

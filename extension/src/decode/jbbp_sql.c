@@ -15,6 +15,7 @@
 #include "decode/decode_errors.h"
 #include "decode/decode_sql.h"
 #include "decode/jbbp.h"
+#include "decode/jsonb_build.h"
 
 typedef struct JbbpCallCache
 {
@@ -105,12 +106,14 @@ pgiot_jbbp_parse(PG_FUNCTION_ARGS)
 	bytea	   *payload = PG_GETARG_BYTEA_PP(1);
 	JbbpCallCache *cc = call_cache(fcinfo, format);
 	JbbpError	err;
+	JsonOut		out;
+	JsonbBuilder *b = jsonb_builder_start(&out);
 
-	json_out_reset(&cc->out);
+	jsonb_builder_stable_keys(b);
 	if (!jbbp_decode(cc->prog, (const uint8_t *) VARDATA_ANY(payload), VARSIZE_ANY_EXHDR(payload),
-					 &cc->out, &err))
+					 &out, &err))
 		pgiot_jbbp_report(&err);
-	PG_RETURN_JSONB_P(pgiot_json_text_to_jsonb(cc->out.buf, cc->out.len));
+	PG_RETURN_JSONB_P(jsonb_builder_finish(b));
 }
 
 PG_FUNCTION_INFO_V1(pgiot_jbbp_check);

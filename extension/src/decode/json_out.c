@@ -18,6 +18,14 @@ json_out_init(JsonOut *o, size_t limit)
 }
 
 void
+json_out_init_sink(JsonOut *o, const JsonSink *sink, void *arg)
+{
+	json_out_init(o, 0);
+	o->sink = sink;
+	o->sink_arg = arg;
+}
+
+void
 json_out_reset(JsonOut *o)
 {
 	o->len = 0;
@@ -101,6 +109,17 @@ separate(JsonOut *o)
 static void
 open_container(JsonOut *o, char c)
 {
+	if (o->sink)
+	{
+		if (o->depth >= JSON_OUT_MAX_DEPTH)
+			o->failed = true;
+		else
+		{
+			o->depth++;
+			o->sink->begin(o->sink_arg, c == '{');
+		}
+		return;
+	}
 	separate(o);
 	put_char(o, c);
 	if (o->depth >= JSON_OUT_MAX_DEPTH)
@@ -115,6 +134,15 @@ open_container(JsonOut *o, char c)
 static void
 close_container(JsonOut *o, char c)
 {
+	if (o->sink)
+	{
+		if (o->depth > 0 && !o->failed)
+		{
+			o->depth--;
+			o->sink->end(o->sink_arg);
+		}
+		return;
+	}
 	if (o->depth > 0)
 		o->depth--;
 	put_char(o, c);
@@ -206,6 +234,11 @@ escape_string(JsonOut *o, const char *s, size_t len)
 void
 json_out_key(JsonOut *o, const char *key, size_t len)
 {
+	if (o->sink)
+	{
+		o->sink->key(o->sink_arg, key, len);
+		return;
+	}
 	separate(o);
 	escape_string(o, key, len);
 	put_char(o, ':');
@@ -215,6 +248,11 @@ json_out_key(JsonOut *o, const char *key, size_t len)
 void
 json_out_raw_key(JsonOut *o, const char *quoted_colon, size_t len)
 {
+	if (o->sink)
+	{
+		o->sink->key(o->sink_arg, quoted_colon + 1, len - 3);
+		return;
+	}
 	separate(o);
 	json_out_append(o, quoted_colon, len);
 	o->need_comma[o->depth] = false;
@@ -234,6 +272,11 @@ json_out_int(JsonOut *o, int64_t v)
 	char	   *p = tmp + sizeof(tmp);
 	uint64_t	u = v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v;
 
+	if (o->sink)
+	{
+		o->sink->integer(o->sink_arg, v);
+		return;
+	}
 	value_prefix(o);
 	do
 	{
@@ -251,6 +294,11 @@ json_out_uint(JsonOut *o, uint64_t u)
 	char		tmp[24];
 	char	   *p = tmp + sizeof(tmp);
 
+	if (o->sink)
+	{
+		o->sink->unsigned_integer(o->sink_arg, u);
+		return;
+	}
 	value_prefix(o);
 	do
 	{
@@ -263,6 +311,11 @@ json_out_uint(JsonOut *o, uint64_t u)
 void
 json_out_bool(JsonOut *o, bool v)
 {
+	if (o->sink)
+	{
+		o->sink->boolean(o->sink_arg, v);
+		return;
+	}
 	value_prefix(o);
 	if (v)
 		json_out_append(o, "true", 4);
@@ -273,6 +326,11 @@ json_out_bool(JsonOut *o, bool v)
 void
 json_out_null(JsonOut *o)
 {
+	if (o->sink)
+	{
+		o->sink->null(o->sink_arg);
+		return;
+	}
 	value_prefix(o);
 	json_out_append(o, "null", 4);
 }
@@ -334,6 +392,15 @@ json_out_double(JsonOut *o, double v)
 	char		tmp[32];
 	int			n;
 
+	if (o->sink)
+	{
+		if (isfinite(v))
+			o->sink->real(o->sink_arg, v, false);
+		else
+			o->sink->string(o->sink_arg, isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity",
+							isnan(v) ? 3 : v > 0 ? 8 : 9);
+		return;
+	}
 	value_prefix(o);
 	if (non_finite(o, v))
 		return;
@@ -347,6 +414,15 @@ json_out_float(JsonOut *o, float v)
 	char		tmp[32];
 	int			n;
 
+	if (o->sink)
+	{
+		if (isfinite(v))
+			o->sink->real(o->sink_arg, v, true);
+		else
+			o->sink->string(o->sink_arg, isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity",
+							isnan(v) ? 3 : v > 0 ? 8 : 9);
+		return;
+	}
 	value_prefix(o);
 	if (non_finite(o, v))
 		return;
@@ -357,6 +433,11 @@ json_out_float(JsonOut *o, float v)
 void
 json_out_string(JsonOut *o, const char *s, size_t len)
 {
+	if (o->sink)
+	{
+		o->sink->string(o->sink_arg, s, len);
+		return;
+	}
 	value_prefix(o);
 	escape_string(o, s, len);
 }
@@ -364,6 +445,11 @@ json_out_string(JsonOut *o, const char *s, size_t len)
 void
 json_out_raw_value(JsonOut *o, const char *s, size_t len)
 {
+	if (o->sink)
+	{
+		o->sink->number_text(o->sink_arg, s, len);
+		return;
+	}
 	value_prefix(o);
 	json_out_append(o, s, len);
 }

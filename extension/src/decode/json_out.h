@@ -13,8 +13,29 @@
 
 #define JSON_OUT_MAX_DEPTH 256
 
+/*
+ * Instead of text, a writer can hand its events to a sink (the SQL layer
+ * builds jsonb from them directly, without printing and re-parsing).
+ * Numbers arrive typed; number_text carries a JSON number's text.
+ */
+typedef struct JsonSink
+{
+	void		(*begin) (void *arg, bool object);
+	void		(*end) (void *arg);
+	void		(*key) (void *arg, const char *key, size_t len);
+	void		(*integer) (void *arg, int64_t v);
+	void		(*unsigned_integer) (void *arg, uint64_t v);
+	void		(*real) (void *arg, double v, bool single);	/* finite */
+	void		(*number_text) (void *arg, const char *text, size_t len);
+	void		(*string) (void *arg, const char *s, size_t len);
+	void		(*boolean) (void *arg, bool v);
+	void		(*null) (void *arg);
+} JsonSink;
+
 typedef struct JsonOut
 {
+	const JsonSink *sink;		/* NULL: write text into buf */
+	void	   *sink_arg;
 	char	   *buf;
 	size_t		len;
 	size_t		cap;
@@ -25,6 +46,8 @@ typedef struct JsonOut
 } JsonOut;
 
 extern void json_out_init(JsonOut *o, size_t limit);
+/* A writer that sends its events to a sink (depth and limits still apply). */
+extern void json_out_init_sink(JsonOut *o, const JsonSink *sink, void *arg);
 extern void json_out_reset(JsonOut *o);
 extern void json_out_free(JsonOut *o);
 static inline bool
