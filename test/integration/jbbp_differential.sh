@@ -60,6 +60,14 @@ EXCEPTION WHEN OTHERS THEN
 END \$\$;
 SQL
 tmp_pg_psql -At -c "SELECT try_parse(format, decode(hex, 'hex')) FROM jbbp_case ORDER BY id" > "$WORK/pg.out"
+# the jsonb written directly is byte for byte the one its text makes
+bad=$(tmp_pg_psql -At -c "SELECT count(*) FROM jbbp_case c,
+        LATERAL (SELECT try_parse(c.format, decode(c.hex, 'hex')) AS t) r
+        WHERE r.t NOT LIKE 'ERROR%'
+          AND pg_column_size(iot.jbbp_parse(c.format, decode(c.hex, 'hex')))
+              <> pg_column_size(r.t::jsonb)")
+echo "$bad results whose jsonb size differs from the jsonb of their text"
+[ "$bad" -eq 0 ]
 
 # floats: the jsonb numbers are the shortest decimal that reads back
 tmp_pg_psql -At -c "SELECT encode(p, 'hex') || ' ' || (iot.jbbp_parse('float f;', p) ->> 'f')

@@ -1,182 +1,63 @@
 /*
- * jsonb_build.c: a JsonSink (decode/json_out.h) that builds jsonb directly
- * from the decoders' events: an in-memory JsonbValue tree, objects sorted
- * and de-duplicated the way jsonb wants them (shorter keys first, then by
- * bytes; the last of equal keys wins), serialized by JsonbValueToJsonb.
- * It skips printing the JSON and parsing it again, which is most of the
- * cost of a decoded payload.
+ * jsonb_build.c: a JsonSink (decode/json_out.h) that writes jsonb directly
+ * from the decoders' events, in PostgreSQL's on-disk jsonb format, without
+ * printing JSON and parsing it again (most of the cost of a decoded
+ * payload) and without an intermediate JsonbValue tree.
+ *
+ * Each open container collects its children as items (a type, the bytes of
+ * a string, a numeric or an already written child container, and for
+ * objects the key).  When it closes, an object's items are sorted the way
+ * jsonb wants them (shorter keys first, then by bytes; of equal keys the
+ * last one wins) and the container is written: its header, the JEntries
+ * (every 32nd holding an end offset instead of a length), the keys, then
+ * the values, numerics and containers padded to 4 bytes.  A container's
+ * bytes are written relative to its own start, which its parent always
+ * places on a 4-byte boundary, so the padding is what jsonb_in would have
+ * made; the differential test checks every result against the jsonb its
+ * text makes.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "fmgr.h"
-#include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "decode/jsonb_build.h"
 
+typedef struct Item
+{
+	const char *key;			/* objects */
+	int			key_len;
+	int			order;			/* position in the input (duplicate keys) */
+	uint32		type;			/* JENTRY_IS* */
+	const char *data;			/* string bytes, numeric, or container bytes */
+	int			len;
+} Item;
 
 typedef struct Frame
 {
 	bool		object;
 	int			n;
 	int			cap;
-	JsonbValue *elems;			/* arrays */
-	JsonbPair  *pairs;			/* objects */
-	char	   *key;			/* objects: the key waiting for its value */
+	Item	   *items;
+	const char *key;			/* objects: the key waiting for its value */
 	int			key_len;
 } Frame;
+
+static inline void put_numeric(JsonbBuilder *b, Numeric n);
 
 struct JsonbBuilder
 {
 	Frame	   *frames;			/* grows with the depth */
 	int			frames_cap;
 	int			depth;
-	JsonbValue	result;
+	Item		root;
 	bool		done;
 	bool		stable_keys;	/* keys outlive the build: no copies */
 };
-
-static JsonbValue *
-slot(JsonbBuilder *b)
-{
-	Frame	   *f;
-
-	if (b->depth == 0)
-	{
-		b->done = true;
-		return &b->result;
-	}
-	f = &b->frames[b->depth - 1];
-	if (f->n == f->cap)
-	{
-		f->cap = f->cap ? f->cap * 2 : 16;
-		if (f->object)
-			f->pairs = f->pairs ? repalloc(f->pairs, sizeof(JsonbPair) * f->cap)
-				: palloc(sizeof(JsonbPair) * f->cap);
-		else
-			f->elems = f->elems ? repalloc(f->elems, sizeof(JsonbValue) * f->cap)
-				: palloc(sizeof(JsonbValue) * f->cap);
-	}
-	if (f->object)
-	{
-		JsonbPair  *p = &f->pairs[f->n];
-
-		p->key.type = jbvString;
-		p->key.val.string.val = f->key;
-		p->key.val.string.len = f->key_len;
-		p->order = f->n++;
-		return &p->value;
-	}
-	return &f->elems[f->n++];
-}
-
-static void
-sink_begin(void *arg, bool object)
-{
-	JsonbBuilder *b = arg;
-	Frame	   *f;
-
-	if (b->depth == b->frames_cap)
-	{
-		b->frames_cap = b->frames_cap ? b->frames_cap * 2 : 8;
-		b->frames = b->frames ? repalloc(b->frames, sizeof(Frame) * b->frames_cap)
-			: palloc(sizeof(Frame) * b->frames_cap);
-	}
-	f = &b->frames[b->depth++];
-	memset(f, 0, sizeof(*f));
-	f->object = object;
-}
-
-static inline int
-pair_cmp(const void *a, const void *b)
-{
-	const JsonbPair *pa = a,
-			   *pb = b;
-
-	if (pa->key.val.string.len != pb->key.val.string.len)
-		return pa->key.val.string.len < pb->key.val.string.len ? -1 : 1;
-	{
-		int			c = memcmp(pa->key.val.string.val, pb->key.val.string.val, pa->key.val.string.len);
-
-		if (c != 0)
-			return c;
-	}
-	return pa->order < pb->order ? -1 : pa->order > pb->order;
-}
-
-static void
-sink_end(void *arg)
-{
-	JsonbBuilder *b = arg;
-	Frame		f = b->frames[--b->depth];
-	JsonbValue *v = slot(b);
-
-	if (f.object)
-	{
-		int			n = 0;
-
-		if (f.n > 1)
-		{
-			/* insertion sort: objects are small, and often nearly in order */
-			for (int i = 1; i < f.n; i++)
-			{
-				JsonbPair	x = f.pairs[i];
-				int			j = i - 1;
-
-				while (j >= 0 && pair_cmp(&f.pairs[j], &x) > 0)
-				{
-					f.pairs[j + 1] = f.pairs[j];
-					j--;
-				}
-				f.pairs[j + 1] = x;
-			}
-			/* of equal keys (adjacent, in input order) keep the last */
-			for (int i = 0; i < f.n; i++)
-			{
-				if (i + 1 < f.n && pair_cmp(&f.pairs[i], &f.pairs[i + 1]) != 0 &&
-					f.pairs[i].key.val.string.len == f.pairs[i + 1].key.val.string.len &&
-					memcmp(f.pairs[i].key.val.string.val, f.pairs[i + 1].key.val.string.val,
-						   f.pairs[i].key.val.string.len) == 0)
-					continue;
-				f.pairs[n++] = f.pairs[i];
-			}
-		}
-		else
-			n = f.n;
-		v->type = jbvObject;
-		v->val.object.nPairs = n;
-		v->val.object.pairs = f.pairs;
-	}
-	else
-	{
-		v->type = jbvArray;
-		v->val.array.nElems = f.n;
-		v->val.array.elems = f.elems;
-		v->val.array.rawScalar = false;
-	}
-}
-
-static void
-sink_key(void *arg, const char *key, size_t len)
-{
-	JsonbBuilder *b = arg;
-	Frame	   *f = &b->frames[b->depth - 1];
-
-	f->key = b->stable_keys ? (char *) key : pnstrdup(key, len);
-	f->key_len = (int) len;
-}
-
-static void
-put_numeric(JsonbBuilder *b, Numeric n)
-{
-	JsonbValue *v = slot(b);
-
-	v->type = jbvNumeric;
-	v->val.numeric = n;
-}
 
 /*
  * A Numeric of the value (-1)^neg * digits * 10^exp10, built directly in
@@ -324,10 +205,19 @@ numeric_of_uint(bool neg, uint64 u)
 	uint16		h;
 	Size		len;
 
-	while (u > 0)
+	while (u > UINT32_MAX)
 	{
 		rev[n++] = (int16) (u % 10000);
 		u /= 10000;
+	}
+	{
+		uint32		w = (uint32) u;	/* 32-bit division from here */
+
+		while (w > 0)
+		{
+			rev[n++] = (int16) (w % 10000);
+			w /= 10000;
+		}
 	}
 	weight = n - 1;
 	for (int i = 0; i < n; i++)
@@ -348,9 +238,28 @@ numeric_of_uint(bool neg, uint64 u)
 	return num;
 }
 
+/*
+ * Small integers (bytes, bit fields, counters) as shared Numerics, made
+ * once per backend: jsonb copies a numeric's bytes, so sharing is safe.
+ */
+#define SMALL_INTS 1024
+static Numeric small_ints[SMALL_INTS];
+
 static void
 sink_integer(void *arg, int64_t v)
 {
+	if (v >= 0 && v < SMALL_INTS)
+	{
+		if (small_ints[v] == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			small_ints[v] = numeric_of_uint(false, (uint64) v);
+			MemoryContextSwitchTo(old);
+		}
+		put_numeric(arg, small_ints[v]);
+		return;
+	}
 	put_numeric(arg, numeric_of_uint(v < 0, v < 0 ? (uint64) 0 - (uint64) v : (uint64) v));
 }
 
@@ -360,6 +269,16 @@ sink_unsigned(void *arg, uint64_t v)
 	put_numeric(arg, numeric_of_uint(false, v));
 }
 
+/*
+ * The shortest decimal of a float, without printf: for 6..9 significant
+ * digits, the nearest p-digit decimal m * 10^-k (computed in double, where
+ * powers of ten up to 10^22 are exact and m < 10^9 is exact) is kept when
+ * it reads back as the same float.  Reading back goes through a double
+ * (the correctly rounded quotient); when that double falls exactly on the
+ * midpoint of two floats the answer could differ from direct rounding, so
+ * that case (and scales beyond 10^22) takes the printf path.  False: use
+ * the printf path.
+ */
 /*
  * The shortest decimal of a float, without printf: for 6..9 significant
  * digits, the nearest p-digit decimal m * 10^-k (computed in double, where
@@ -417,6 +336,225 @@ float_digits(float f, uint64 *mant, int *exp10)
 }
 
 static void
+add(JsonbBuilder *b, uint32 type, const char *data, int len)
+{
+	Frame	   *f;
+	Item	   *it;
+
+	if (b->depth == 0)
+	{
+		b->root.type = type;
+		b->root.data = data;
+		b->root.len = len;
+		b->done = true;
+		return;
+	}
+	f = &b->frames[b->depth - 1];
+	if (f->n == f->cap)
+	{
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->items = f->items ? repalloc(f->items, sizeof(Item) * f->cap) : palloc(sizeof(Item) * f->cap);
+	}
+	it = &f->items[f->n];
+	it->key = f->key;
+	it->key_len = f->key_len;
+	it->order = f->n++;
+	it->type = type;
+	it->data = data;
+	it->len = len;
+}
+
+static void
+sink_begin(void *arg, bool object)
+{
+	JsonbBuilder *b = arg;
+	Frame	   *f;
+
+	if (b->depth == b->frames_cap)
+	{
+		b->frames_cap = b->frames_cap ? b->frames_cap * 2 : 8;
+		b->frames = b->frames ? repalloc(b->frames, sizeof(Frame) * b->frames_cap)
+			: palloc(sizeof(Frame) * b->frames_cap);
+	}
+	f = &b->frames[b->depth++];
+	f->object = object;
+	f->n = f->cap = 0;
+	f->items = NULL;
+	f->key = NULL;
+	f->key_len = 0;
+}
+
+static inline int
+item_cmp(const Item *a, const Item *b)
+{
+	if (a->key_len != b->key_len)
+		return a->key_len < b->key_len ? -1 : 1;
+	{
+		int			c = memcmp(a->key, b->key, a->key_len);
+
+		if (c != 0)
+			return c;
+	}
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static inline bool
+same_key(const Item *a, const Item *b)
+{
+	return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
+
+static inline bool
+padded(uint32 type)
+{
+	return type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER;
+}
+
+/* Write a closed container; `lead` bytes are left free before it. */
+static char *
+write_container(Frame *f, int lead, int *out_len)
+{
+	int			n = f->n;
+	int			nentries = f->object ? 2 * n : n;
+	Size		size;
+	char	   *buf,
+			   *p;
+	uint32	   *jentries;
+	uint32		header;
+	int			data_start,
+				pos,
+				total;
+
+	if (f->object && n > 1)
+	{
+		/* insertion sort: objects are small, and often nearly in order */
+		for (int i = 1; i < n; i++)
+		{
+			Item		x = f->items[i];
+			int			j = i - 1;
+
+			while (j >= 0 && item_cmp(&f->items[j], &x) > 0)
+			{
+				f->items[j + 1] = f->items[j];
+				j--;
+			}
+			f->items[j + 1] = x;
+		}
+		/* of equal keys (adjacent, in input order) keep the last */
+		{
+			int			k = 0;
+
+			for (int i = 0; i < n; i++)
+				if (i + 1 >= n || !same_key(&f->items[i], &f->items[i + 1]))
+					f->items[k++] = f->items[i];
+			n = k;
+			nentries = 2 * n;
+		}
+	}
+
+	/* the size: header, JEntries, keys, values with their padding */
+	data_start = (int) sizeof(uint32) * (1 + nentries);
+	pos = data_start;
+	if (f->object)
+		for (int i = 0; i < n; i++)
+			pos += f->items[i].key_len;
+	for (int i = 0; i < n; i++)
+	{
+		if (padded(f->items[i].type))
+			pos = INTALIGN(pos);
+		pos += f->items[i].len;
+	}
+	size = lead + pos;
+	if (pos - data_start > JENTRY_OFFLENMASK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("decoded JSON too large for jsonb")));
+	buf = palloc(size);
+	p = buf + lead;
+	header = (uint32) n | (f->object ? JB_FOBJECT : JB_FARRAY);
+	memcpy(p, &header, sizeof(header));
+	jentries = (uint32 *) (p + sizeof(uint32));
+
+	/* keys, then values; an entry holds its length, every 32nd its end */
+	pos = data_start;
+	total = 0;
+	if (f->object)
+		for (int i = 0; i < n; i++)
+		{
+			const Item *it = &f->items[i];
+			uint32		meta;
+
+			memcpy(p + pos, it->key, it->key_len);
+			pos += it->key_len;
+			total += it->key_len;
+			meta = JENTRY_ISSTRING | (i % JB_OFFSET_STRIDE == 0 ? (total | JENTRY_HAS_OFF) : it->key_len);
+			jentries[i] = meta;
+		}
+	for (int i = 0; i < n; i++)
+	{
+		const Item *it = &f->items[i];
+		int			e = f->object ? i + n : i;
+		int			len = it->len;
+		uint32		meta;
+
+		if (padded(it->type))
+		{
+			int			aligned = INTALIGN(pos);
+
+			memset(p + pos, 0, aligned - pos);
+			len += aligned - pos;
+			pos = aligned;
+		}
+		if (it->len > 0)
+			memcpy(p + pos, it->data, it->len);
+		pos += it->len;
+		total += len;
+		meta = it->type | (e % JB_OFFSET_STRIDE == 0 ? (total | JENTRY_HAS_OFF) : len);
+		jentries[e] = meta;
+	}
+	*out_len = pos;
+	return buf;
+}
+
+static void
+sink_end(void *arg)
+{
+	JsonbBuilder *b = arg;
+	Frame	   *f = &b->frames[--b->depth];
+	int			len;
+	char	   *bytes;
+
+	if (b->depth == 0)
+	{
+		/* the root: the varlena header goes in front */
+		bytes = write_container(f, VARHDRSZ, &len);
+		b->root.type = JENTRY_ISCONTAINER;
+		b->root.data = bytes;
+		b->root.len = len;
+		b->done = true;
+		return;
+	}
+	bytes = write_container(f, 0, &len);
+	add(b, JENTRY_ISCONTAINER, bytes, len);
+}
+
+static void
+sink_key(void *arg, const char *key, size_t len)
+{
+	JsonbBuilder *b = arg;
+	Frame	   *f = &b->frames[b->depth - 1];
+
+	f->key = b->stable_keys ? key : pnstrdup(key, len);
+	f->key_len = (int) len;
+}
+
+static inline void
+put_numeric(JsonbBuilder *b, Numeric n)
+{
+	add(b, JENTRY_ISNUMERIC, (const char *) n, VARSIZE(n));
+}
+
+static void
 sink_real(void *arg, double v, bool single)
 {
 	char		buf[32];
@@ -449,28 +587,23 @@ sink_number_text(void *arg, const char *text, size_t len)
 static void
 sink_string(void *arg, const char *s, size_t len)
 {
-	JsonbValue *v = slot(arg);
-
-	v->type = jbvString;
-	v->val.string.val = pnstrdup(s, len);
-	v->val.string.len = (int) len;
+	if (len > JENTRY_OFFLENMASK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("decoded string too large for jsonb")));
+	add(arg, JENTRY_ISSTRING, pnstrdup(s, len), (int) len);
 }
 
 static void
 sink_boolean(void *arg, bool val)
 {
-	JsonbValue *v = slot(arg);
-
-	v->type = jbvBool;
-	v->val.boolean = val;
+	add(arg, val ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE, NULL, 0);
 }
 
 static void
 sink_null(void *arg)
 {
-	JsonbValue *v = slot(arg);
-
-	v->type = jbvNull;
+	add(arg, JENTRY_ISNULL, NULL, 0);
 }
 
 static const JsonSink jsonb_sink = {
@@ -488,7 +621,6 @@ jsonb_builder_start(JsonOut *out)
 	b->depth = 0;
 	b->done = false;
 	b->stable_keys = false;
-
 	json_out_init_sink(out, &jsonb_sink, b);
 	return b;
 }
@@ -502,18 +634,32 @@ jsonb_builder_stable_keys(JsonbBuilder *b)
 Jsonb *
 jsonb_builder_finish(JsonbBuilder *b)
 {
+	Jsonb	   *j;
+
 	if (!b->done || b->depth != 0)
 		elog(ERROR, "pgiot: incomplete JSON from a decoder");
-	if (b->result.type != jbvObject && b->result.type != jbvArray)
+	if (b->root.type == JENTRY_ISCONTAINER)
 	{
-		/* a scalar root: wrap it as jsonb's raw scalar array */
-		JsonbValue	arr;
-
-		arr.type = jbvArray;
-		arr.val.array.nElems = 1;
-		arr.val.array.elems = &b->result;
-		arr.val.array.rawScalar = true;
-		return JsonbValueToJsonb(&arr);
+		j = (Jsonb *) b->root.data;
+		SET_VARSIZE(j, VARHDRSZ + b->root.len);
+		return j;
 	}
-	return JsonbValueToJsonb(&b->result);
+	/* a scalar root: jsonb's raw scalar, a one-element array */
+	{
+		Frame		f;
+		int			len;
+		char	   *bytes;
+		uint32		header;
+
+		f.object = false;
+		f.n = f.cap = 1;
+		f.items = &b->root;
+		bytes = write_container(&f, VARHDRSZ, &len);
+		memcpy(&header, bytes + VARHDRSZ, sizeof(header));
+		header |= JB_FSCALAR;
+		memcpy(bytes + VARHDRSZ, &header, sizeof(header));
+		j = (Jsonb *) bytes;
+		SET_VARSIZE(j, VARHDRSZ + len);
+		return j;
+	}
 }

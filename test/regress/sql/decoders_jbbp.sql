@@ -101,5 +101,12 @@ SELECT test.try($$SELECT iot.jbbp_parse('s [0 + 2] { ubyte n; } ', '\x01')$$);
 -- JBBP reads the body of a [_] structure array that finds no data once more, into the parent
 SELECT iot.jbbp_parse('ubyte n; s [_] { val:(n) v; }', '\x01');
 SELECT test.try($$SELECT iot.jbbp_parse('ubyte n; s [_] { ubyte a; }', '\x01')$$);
+-- jsonb written directly: large objects and arrays (JEntry offsets every
+-- 32 entries) read like the jsonb of the same text
+SELECT j -> 'f33' AS f33, j -> 'f40' AS f40, j -> 'a' -> 39 AS a39, j = (j::text)::jsonb AS same,
+       pg_column_size(j) = pg_column_size((j::text)::jsonb) AS same_size
+  FROM (SELECT iot.jbbp_parse((SELECT string_agg(format('ubyte f%s;', i), ' ') FROM generate_series(1, 40) i)
+                              || ' ubyte [40] a; float [3] x; bool [2] b; asciichar [2] s;',
+                              decode(repeat('0102030405', 16) || '3DCCCCCD7F80000000000000' || '01004142', 'hex')) j) x;
 -- strict: NULL in, NULL out
 SELECT iot.jbbp_parse(NULL, '\x00') IS NULL AS null_format, iot.jbbp_parse('int a;', NULL) IS NULL AS null_payload;
