@@ -33,6 +33,7 @@
 #include "decode/decode_errors.h"
 #include "decode/decode_sql.h"
 #include "decode/decoder_cache.h"
+#include "decode/jsonb_build.h"
 #include "decode_stage.h"
 #include "jsonb_util.h"
 
@@ -288,6 +289,11 @@ fail_item(IngestItem *item, const char *encoding, int sqlerrcode, const char *me
 	audit->n++;
 }
 
+static bool decode_payload(CompiledDecoder *dec, const uint8_t *data, size_t len, JsonOut *out,
+						   int *code, char **why);
+static bool apply_template(CompiledDecoder *dec, JsonOut *out, Jsonb **result, int *code, char **why);
+static bool merge_decoded(IngestItem *item, CompiledDecoder *dec, Jsonb *decoded);
+
 /* Decode one item; false (with the error code and reason) when it cannot be. */
 static bool
 decode_item(IngestItem *item, CompiledDecoder *dec, JsonOut *out, int *code, char **why)
@@ -295,10 +301,6 @@ decode_item(IngestItem *item, CompiledDecoder *dec, JsonOut *out, int *code, cha
 	const uint8_t *data;
 	size_t		len;
 	Jsonb	   *decoded;
-	JsonbParseState *st = NULL;
-	static const char *const skip_payload[] = {"payload"};
-	LocationFix fix;
-	JsonbValue	loc;
 
 	if (dec->error != NULL)
 	{
@@ -309,7 +311,32 @@ decode_item(IngestItem *item, CompiledDecoder *dec, JsonOut *out, int *code, cha
 	*code = dec->binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION;
 	if (!item_payload(item, dec->binary, &data, &len, why))
 		return false;
-	json_out_reset(out);
+	/* without a template the fields go straight into jsonb */
+	if (dec->tmpl == NULL)
+	{
+		JsonOut		sink;
+		JsonbBuilder *jb = jsonb_builder_start(&sink);
+
+		out = &sink;
+		if (!decode_payload(dec, data, len, out, code, why))
+			return false;
+		decoded = jsonb_builder_finish(jb);
+	}
+	else
+	{
+		json_out_reset(out);
+		if (!decode_payload(dec, data, len, out, code, why))
+			return false;
+		if (!apply_template(dec, out, &decoded, code, why))
+			return false;
+	}
+	return merge_decoded(item, dec, decoded);
+}
+
+/* The decoder's fields of a payload, written to out. */
+static bool
+decode_payload(CompiledDecoder *dec, const uint8_t *data, size_t len, JsonOut *out, int *code, char **why)
+{
 	if (dec->binary)
 	{
 		JbbpError	err;
@@ -331,7 +358,15 @@ decode_item(IngestItem *item, CompiledDecoder *dec, JsonOut *out, int *code, cha
 			return false;
 		}
 	}
-	if (dec->tmpl != NULL)
+	return true;
+}
+
+/* The template over the decoded fields (JSON text in out) into jsonb. */
+static bool
+apply_template(CompiledDecoder *dec, JsonOut *out, Jsonb **result, int *code, char **why)
+{
+	Jsonb	   *decoded;
+
 	{
 		JArena	   *a = jarena_create();
 		JParseError perr;
@@ -360,8 +395,18 @@ decode_item(IngestItem *item, CompiledDecoder *dec, JsonOut *out, int *code, cha
 		decoded = pgiot_json_text_to_jsonb(t.buf, t.len);
 		json_out_free(&t);
 	}
-	else
-		decoded = pgiot_json_text_to_jsonb(out->buf, out->len);
+	*result = decoded;
+	return true;
+}
+
+/* The decoded fields into the item: value, model, location. */
+static bool
+merge_decoded(IngestItem *item, CompiledDecoder *dec, Jsonb *decoded)
+{
+	JsonbParseState *st = NULL;
+	static const char *const skip_payload[] = {"payload"};
+	LocationFix fix;
+	JsonbValue	loc;
 
 	/* the message's value, then the decoded fields (payload stays) */
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
