@@ -9,6 +9,7 @@
  *   PI041  template cannot be rendered into JSON
  *   PI042  decoder not found
  *   PI043  decoder already exists (same encoding)
+ *   PI044  more than 100 decoders of a kind (raised in SQL)
  *   54000  decoded output too large
  */
 #ifndef PGIOT_DECODE_ERRORS_H
