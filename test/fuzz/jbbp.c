@@ -3,7 +3,7 @@
  * and a payload separated by the first NUL byte (no NUL: the whole input
  * is a format, decoded against itself as the payload).
  *
- * FUZZ_SOURCES: extension/src/decode/jbbp_compile.c extension/src/decode/jbbp_exec.c extension/src/decode/json_out.c
+ * FUZZ_SOURCES: extension/src/decode/jbbp_compile.c extension/src/decode/jbbp_expr.c extension/src/decode/jbbp_exec.c extension/src/decode/jbbp_eval.c extension/src/decode/json_out.c
  * FUZZ_LIBS: -lm
  */
 #include <stdint.h>

@@ -18,7 +18,7 @@
  * '_', start with a letter, never contain '.' or '#'; floatj, doublej,
  * stringj and var are not available.
  */
-#include "decode/jbbp_internal.h"
+#include "decode/jbbp_compiler.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -26,49 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct NamedField
-{
-	char	   *path;			/* lower-case, prefixed when its structure closes */
-	int			insn;
-	bool		numeric;
-	bool		is_array;
-	bool		in_struct_array;	/* inside a closed, named structure array */
-} NamedField;
-
-typedef struct OpenStruct
-{
-	int			insn;
-	int			named_start;	/* first NamedField index inside */
-	char	   *name;			/* lower-case, NULL when unnamed */
-	bool		is_array;
-} OpenStruct;
-
-typedef struct Compiler
-{
-	const char *src;
-	size_t		len;
-	size_t		at;
-	JbbpError  *err;
-	JbbpProgram *prog;
-	int			cap_insns,
-				cap_exprs,
-				cap_code,
-				cap_keys,
-				cap_named,
-				cap_slots;
-	NamedField *named;
-	int			nnamed;
-	OpenStruct	stack[JBBP_MAX_DEPTH];
-	int			depth;
-	int			rest_insn;		/* the [_] array, -1 when none */
-	int			rest_depth;		/* depth of the [_] item: nothing may follow at or above it */
-} Compiler;
-
-static bool
-fail(Compiler *c, size_t offset, const char *fmt,...) __attribute__((format(printf, 3, 4)));
-
-static bool
-fail(Compiler *c, size_t offset, const char *fmt,...)
+bool
+jbbp_cfail(Compiler *c, size_t offset, const char *fmt,...)
 {
 	va_list		ap;
 	int			n;
@@ -84,8 +43,8 @@ fail(Compiler *c, size_t offset, const char *fmt,...)
 	return false;
 }
 
-static bool
-nomem(Compiler *c)
+bool
+jbbp_cnomem(Compiler *c)
 {
 	if (c->err->kind == JBBP_OK)
 	{
@@ -95,8 +54,8 @@ nomem(Compiler *c)
 	return false;
 }
 
-static bool
-grow(Compiler *c, void **arr, int *cap, int need, size_t elem)
+bool
+jbbp_cgrow(Compiler *c, void **arr, int *cap, int need, size_t elem)
 {
 	void	   *n;
 	int			newcap;
@@ -108,7 +67,7 @@ grow(Compiler *c, void **arr, int *cap, int need, size_t elem)
 		newcap *= 2;
 	n = realloc(*arr, (size_t) newcap * elem);
 	if (n == NULL)
-		return nomem(c);
+		return jbbp_cnomem(c);
 	*arr = n;
 	*cap = newcap;
 	return true;
@@ -121,7 +80,7 @@ add_key_text(Compiler *c, const char *s, size_t len)
 	JbbpProgram *p = c->prog;
 	int			off = p->keys_len;
 
-	if (!grow(c, (void **) &p->keys, &c->cap_keys, p->keys_len + (int) len + 1, 1))
+	if (!jbbp_cgrow(c, (void **) &p->keys, &c->cap_keys, p->keys_len + (int) len + 1, 1))
 		return -1;
 	memcpy(p->keys + off, s, len);
 	p->keys[off + len] = '\0';
@@ -137,10 +96,10 @@ new_insn(Compiler *c, JbbpOp op, size_t pos)
 
 	if (p->ninsns >= JBBP_MAX_INSNS)
 	{
-		fail(c, pos, "the format has more than %d items", JBBP_MAX_INSNS);
+		jbbp_cfail(c, pos, "the format has more than %d items", JBBP_MAX_INSNS);
 		return NULL;
 	}
-	if (!grow(c, (void **) &p->insns, &c->cap_insns, p->ninsns + 1, sizeof(JbbpInsn)))
+	if (!jbbp_cgrow(c, (void **) &p->insns, &c->cap_insns, p->ninsns + 1, sizeof(JbbpInsn)))
 		return NULL;
 	in = &p->insns[p->ninsns++];
 	memset(in, 0, sizeof(*in));
@@ -148,273 +107,6 @@ new_insn(Compiler *c, JbbpOp op, size_t pos)
 	in->count_expr = in->extra_expr = in->key = in->slot = in->end = in->path = -1;
 	in->pos = (int) pos + 1;
 	return in;
-}
-
-/* ---------------------------------------------------------------------
- * Expressions
- * --------------------------------------------------------------------- */
-
-typedef struct ExprParser
-{
-	Compiler   *c;
-	const char *s;				/* expression text */
-	size_t		len;
-	size_t		at;
-	size_t		base;			/* offset of s in the format */
-	int			depth;			/* current stack depth */
-	int			max_depth;
-	int			nesting;
-} ExprParser;
-
-static bool
-emit(ExprParser *e, int32_t v)
-{
-	JbbpProgram *p = e->c->prog;
-
-	if (!grow(e->c, (void **) &p->code, &e->c->cap_code, p->ncode + 1, sizeof(int32_t)))
-		return false;
-	p->code[p->ncode++] = v;
-	return true;
-}
-
-static void
-push_depth(ExprParser *e, int d)
-{
-	e->depth += d;
-	if (e->depth > e->max_depth)
-		e->max_depth = e->depth;
-}
-
-static void
-skip_ws(ExprParser *e)
-{
-	while (e->at < e->len && isspace((unsigned char) e->s[e->at]))
-		e->at++;
-}
-
-static bool parse_binary(ExprParser *e, int level);
-
-static bool
-is_name_char(char ch)
-{
-	return isalnum((unsigned char) ch) || ch == '_' || ch == '.' || ch == '$';
-}
-
-/* A field reference: its slot (assigned on first use). */
-static bool
-reference(ExprParser *e, const char *name, size_t len, size_t pos)
-{
-	Compiler   *c = e->c;
-	char		lower[256];
-	int			found = -1;
-	JbbpInsn   *in;
-
-	if (len >= sizeof(lower))
-		return fail(c, pos, "name too long in expression");
-	for (size_t i = 0; i < len; i++)
-		lower[i] = (char) tolower((unsigned char) name[i]);
-	lower[len] = '\0';
-	if (strcmp(lower, "$$") == 0)
-	{
-		push_depth(e, 1);
-		return emit(e, X_COUNTER);
-	}
-	if (lower[0] == '$')
-		return fail(c, pos, "external value \"%s\" is not available in a decoder", lower);
-	for (int i = c->nnamed - 1; i >= 0; i--)
-		if (strcmp(c->named[i].path, lower) == 0)
-		{
-			found = i;
-			break;
-		}
-	if (found < 0)
-		return fail(c, pos, "unknown field \"%s\" in expression (only fields read before can be used)",
-					lower);
-	if (c->named[found].is_array)
-		return fail(c, pos, "array field \"%s\" cannot be used in an expression", lower);
-	if (c->named[found].in_struct_array)
-		return fail(c, pos, "field \"%s\" of a structure array cannot be used in an expression", lower);
-	if (!c->named[found].numeric)
-		return fail(c, pos, "field \"%s\" is not numeric and cannot be used in an expression", lower);
-	in = &c->prog->insns[c->named[found].insn];
-	if (in->slot < 0)
-	{
-		JbbpProgram *p = c->prog;
-
-		if (!grow(c, (void **) &p->slot_insn, &c->cap_slots, p->nslots + 1, sizeof(int32_t)))
-			return false;
-		p->slot_insn[p->nslots] = c->named[found].insn;
-		in->slot = p->nslots++;
-	}
-	push_depth(e, 1);
-	return emit(e, X_SLOT) && emit(e, in->slot);
-}
-
-static bool
-parse_unary(ExprParser *e)
-{
-	size_t		pos;
-	char		ch;
-
-	skip_ws(e);
-	pos = e->base + e->at;
-	if (e->at >= e->len)
-		return fail(e->c, pos, "expression ends where a value is expected");
-	ch = e->s[e->at];
-	if (ch == '-' || ch == '+' || ch == '~')
-	{
-		e->at++;
-		if (++e->nesting > 200)
-			return fail(e->c, pos, "expression nested too deeply");
-		if (!parse_unary(e))
-			return false;
-		e->nesting--;
-		if (ch == '-')
-			return emit(e, X_NEG);
-		if (ch == '~')
-			return emit(e, X_NOT);
-		return true;
-	}
-	if (ch == '(')
-	{
-		e->at++;
-		if (++e->nesting > 200)
-			return fail(e->c, pos, "expression nested too deeply");
-		if (!parse_binary(e, 0))
-			return false;
-		e->nesting--;
-		skip_ws(e);
-		if (e->at >= e->len || e->s[e->at] != ')')
-			return fail(e->c, e->base + e->at, "missing ')' in expression");
-		e->at++;
-		return true;
-	}
-	if (isdigit((unsigned char) ch))
-	{
-		int64_t		v = 0;
-
-		while (e->at < e->len && isdigit((unsigned char) e->s[e->at]))
-		{
-			v = v * 10 + (e->s[e->at] - '0');
-			if (v > INT32_MAX)
-				return fail(e->c, pos, "integer constant out of range in expression");
-			e->at++;
-		}
-		if (e->at < e->len && (isalpha((unsigned char) e->s[e->at]) || e->s[e->at] == '_'))
-			return fail(e->c, e->base + e->at, "only decimal integer constants are supported");
-		push_depth(e, 1);
-		return emit(e, X_CONST) && emit(e, (int32_t) v);
-	}
-	if (is_name_char(ch))
-	{
-		size_t		start = e->at;
-
-		while (e->at < e->len && is_name_char(e->s[e->at]))
-			e->at++;
-		return reference(e, e->s + start, e->at - start, pos);
-	}
-	return fail(e->c, pos, "unexpected character '%c' in expression", ch);
-}
-
-/* The binary operator at the cursor of the given priority level, or -1. */
-static int
-binary_op(ExprParser *e, int level, int *oplen)
-{
-	const char *s = e->s + e->at;
-	size_t		left = e->len - e->at;
-
-	*oplen = 1;
-	if (left == 0)
-		return -1;
-	switch (level)
-	{
-		case 0:
-			return s[0] == '|' ? X_OR : -1;
-		case 1:
-			return s[0] == '^' ? X_XOR : -1;
-		case 2:
-			return s[0] == '&' ? X_AND : -1;
-		case 3:
-			if (left >= 3 && memcmp(s, ">>>", 3) == 0)
-			{
-				*oplen = 3;
-				return X_USHR;
-			}
-			*oplen = 2;
-			if (left >= 2 && memcmp(s, ">>", 2) == 0)
-				return X_SHR;
-			if (left >= 2 && memcmp(s, "<<", 2) == 0)
-				return X_SHL;
-			return -1;
-		case 4:
-			return s[0] == '+' ? X_ADD : s[0] == '-' ? X_SUB : -1;
-		case 5:
-			return s[0] == '*' ? X_MUL : s[0] == '/' ? X_DIV : s[0] == '%' ? X_MOD : -1;
-	}
-	return -1;
-}
-
-static bool
-parse_binary(ExprParser *e, int level)
-{
-	if (level > 5)
-		return parse_unary(e);
-	if (!parse_binary(e, level + 1))
-		return false;
-	for (;;)
-	{
-		int			oplen;
-		int			op;
-
-		skip_ws(e);
-		op = binary_op(e, level, &oplen);
-		if (op < 0)
-			return true;
-		e->at += oplen;
-		if (!parse_binary(e, level + 1))
-			return false;
-		push_depth(e, -1);
-		if (!emit(e, op))
-			return false;
-	}
-}
-
-/* Compile expression text (at format offset `base`); its index or -1. */
-static int
-compile_expr(Compiler *c, const char *s, size_t len, size_t base)
-{
-	JbbpProgram *p = c->prog;
-	ExprParser	e;
-	int			start = p->ncode;
-
-	memset(&e, 0, sizeof(e));
-	e.c = c;
-	e.s = s;
-	e.len = len;
-	e.base = base;
-	skip_ws(&e);
-	if (e.at >= len)
-	{
-		fail(c, base, "empty expression");
-		return -1;
-	}
-	if (!parse_binary(&e, 0))
-		return -1;
-	skip_ws(&e);
-	if (e.at < len)
-	{
-		fail(c, base + e.at, "unexpected '%c' in expression", s[e.at]);
-		return -1;
-	}
-	if (!grow(c, (void **) &p->exprs, &c->cap_exprs, p->nexprs + 1, sizeof(JbbpExpr)))
-		return -1;
-	p->exprs[p->nexprs].start = start;
-	p->exprs[p->nexprs].len = p->ncode - start;
-	p->exprs[p->nexprs].pos = (int) base + 1;
-	p->exprs[p->nexprs].depth = e.max_depth;
-	if (e.max_depth > p->max_stack)
-		p->max_stack = e.max_depth;
-	return p->nexprs++;
 }
 
 /* ---------------------------------------------------------------------
@@ -465,29 +157,29 @@ static bool
 check_name(Compiler *c, const Span *name, char *out, size_t outsz)
 {
 	if (name->len >= outsz)
-		return fail(c, name->pos, "field name too long");
+		return jbbp_cfail(c, name->pos, "field name too long");
 	for (size_t i = 0; i < name->len; i++)
 	{
 		char		ch = name->s[i];
 
 		if (ch == '.')
-			return fail(c, name->pos + i, "field name \"%.*s\" must not contain '.'",
+			return jbbp_cfail(c, name->pos + i, "field name \"%.*s\" must not contain '.'",
 						(int) name->len, name->s);
 		if (ch == '#')
-			return fail(c, name->pos + i, "field name \"%.*s\" must not contain '#'",
+			return jbbp_cfail(c, name->pos + i, "field name \"%.*s\" must not contain '#'",
 						(int) name->len, name->s);
 		if (i == 0 && (ch == '$' || ch == '_' || isdigit((unsigned char) ch)))
-			return fail(c, name->pos, "field name \"%.*s\" must not start with '%c'",
+			return jbbp_cfail(c, name->pos, "field name \"%.*s\" must not start with '%c'",
 						(int) name->len, name->s, ch);
 		if (!isalnum((unsigned char) ch) && ch != '_')
-			return fail(c, name->pos + i, "invalid character '%c' in field name \"%.*s\"",
+			return jbbp_cfail(c, name->pos + i, "invalid character '%c' in field name \"%.*s\"",
 						ch, (int) name->len, name->s);
 		out[i] = (char) tolower((unsigned char) ch);
 	}
 	out[name->len] = '\0';
 	for (size_t i = 0; i < sizeof(reserved_names) / sizeof(reserved_names[0]); i++)
 		if (strcmp(out, reserved_names[i]) == 0)
-			return fail(c, name->pos, "\"%s\" is a type and cannot be a field name", out);
+			return jbbp_cfail(c, name->pos, "\"%s\" is a type and cannot be a field name", out);
 	return true;
 }
 
@@ -503,12 +195,12 @@ register_name(Compiler *c, JbbpInsn *in, const char *lower, size_t pos, bool num
 
 	for (int i = c->nnamed - 1; i >= border; i--)
 		if (strcmp(c->named[i].path, lower) == 0)
-			return fail(c, pos, "duplicate field name \"%s\"", lower);
-	if (!grow(c, (void **) &c->named, &c->cap_named, c->nnamed + 1, sizeof(NamedField)))
+			return jbbp_cfail(c, pos, "duplicate field name \"%s\"", lower);
+	if (!jbbp_cgrow(c, (void **) &c->named, &c->cap_named, c->nnamed + 1, sizeof(NamedField)))
 		return false;
 	c->named[c->nnamed].path = strdup(lower);
 	if (c->named[c->nnamed].path == NULL)
-		return nomem(c);
+		return jbbp_cnomem(c);
 	c->named[c->nnamed].insn = (int) (in - p->insns);
 	c->named[c->nnamed].numeric = numeric;
 	c->named[c->nnamed].is_array = is_array;
@@ -570,11 +262,11 @@ compile_array(Compiler *c, JbbpInsn *in, const Span *arr)
 	while (e > b && isspace((unsigned char) arr->s[e - 1]))
 		e--;
 	if (b == e)
-		return fail(c, arr->pos, "empty array size");
+		return jbbp_cfail(c, arr->pos, "empty array size");
 	if (e - b == 1 && arr->s[b] == '_')
 	{
 		if (c->rest_insn >= 0)
-			return fail(c, arr->pos, "only one array may read until the end of the payload");
+			return jbbp_cfail(c, arr->pos, "only one array may read until the end of the payload");
 		in->arr = ARR_REST;
 		c->rest_insn = (int) (in - c->prog->insns);
 		c->rest_depth = c->depth;
@@ -583,13 +275,13 @@ compile_array(Compiler *c, JbbpInsn *in, const Span *arr)
 	if (parse_int(arr->s + b, e - b, &n) && arr->s[b] != '-')
 	{
 		if (n <= 0)
-			return fail(c, arr->pos + b, "array size must be greater than zero");
+			return jbbp_cfail(c, arr->pos + b, "array size must be greater than zero");
 		in->arr = ARR_FIXED;
 		in->count = (int32_t) n;
 		return true;
 	}
 	in->arr = ARR_EXPR;
-	in->count_expr = compile_expr(c, arr->s + b, e - b, arr->pos + b);
+	in->count_expr = jbbp_compile_expr(c, arr->s + b, e - b, arr->pos + b);
 	return in->count_expr >= 0;
 }
 
@@ -621,27 +313,27 @@ compile_field(Compiler *c, const Span *type, const Span *arr, const Span *name)
 		extra.len = type->len - i - 1;
 		extra.pos = type->pos + i + 1;
 		if (extra.len == 0)
-			return fail(c, type->pos + i, "missing value after ':'");
+			return jbbp_cfail(c, type->pos + i, "missing value after ':'");
 	}
 	if (tname.len == 0)
-		return fail(c, type->pos, "missing type");
+		return jbbp_cfail(c, type->pos, "missing type");
 	for (size_t k = 0; k < sizeof(type_names) / sizeof(type_names[0]); k++)
 		if (span_is(&tname, type_names[k].name))
 			op = type_names[k].op;
 	if (op < 0)
 	{
 		if (span_is(&tname, "floatj"))
-			return fail(c, tname.pos, "type floatj is not available, use float");
+			return jbbp_cfail(c, tname.pos, "type floatj is not available, use float");
 		if (span_is(&tname, "doublej"))
-			return fail(c, tname.pos, "type doublej is not available, use double");
+			return jbbp_cfail(c, tname.pos, "type doublej is not available, use double");
 		if (span_is(&tname, "stringj"))
-			return fail(c, tname.pos, "type stringj is not available, use utf8 or asciichar");
+			return jbbp_cfail(c, tname.pos, "type stringj is not available, use utf8 or asciichar");
 		if (span_is(&tname, "var"))
-			return fail(c, tname.pos, "type var needs a custom processor and is not available");
-		return fail(c, tname.pos, "unknown type \"%.*s\"", (int) tname.len, tname.s);
+			return jbbp_cfail(c, tname.pos, "type var needs a custom processor and is not available");
+		return jbbp_cfail(c, tname.pos, "unknown type \"%.*s\"", (int) tname.len, tname.s);
 	}
 	if (c->rest_insn >= 0 && c->depth <= c->rest_depth)
-		return fail(c, type->pos, "nothing can follow an array that reads until the end of the payload");
+		return jbbp_cfail(c, type->pos, "nothing can follow an array that reads until the end of the payload");
 
 	in = new_insn(c, op, type->pos);
 	if (in == NULL)
@@ -654,16 +346,16 @@ compile_field(Compiler *c, const Span *type, const Span *arr, const Span *name)
 		if (extra.s[0] == '(')
 		{
 			if (extra.s[extra.len - 1] != ')')
-				return fail(c, extra.pos, "an expression after ':' must be in parentheses");
+				return jbbp_cfail(c, extra.pos, "an expression after ':' must be in parentheses");
 			if (op != OP_BIT && op != OP_SKIP && op != OP_ALIGN && op != OP_VAL)
-				return fail(c, extra.pos, "type %.*s takes no expression after ':'",
+				return jbbp_cfail(c, extra.pos, "type %.*s takes no expression after ':'",
 							(int) tname.len, tname.s);
-			in->extra_expr = compile_expr(c, extra.s + 1, extra.len - 2, extra.pos + 1);
+			in->extra_expr = jbbp_compile_expr(c, extra.s + 1, extra.len - 2, extra.pos + 1);
 			if (in->extra_expr < 0)
 				return false;
 		}
 		else if (!parse_int(extra.s, extra.len, &n))
-			return fail(c, extra.pos, "the value after ':' must be an integer or an expression in parentheses");
+			return jbbp_cfail(c, extra.pos, "the value after ':' must be an integer or an expression in parentheses");
 		else
 			in->extra = (int32_t) n;
 	}
@@ -674,29 +366,29 @@ compile_field(Compiler *c, const Span *type, const Span *arr, const Span *name)
 	{
 		case OP_BIT:
 			if (in->extra_expr < 0 && (in->extra < 1 || in->extra > 8))
-				return fail(c, extra.pos, "bit width must be 1..8");
+				return jbbp_cfail(c, extra.pos, "bit width must be 1..8");
 			break;
 		case OP_SKIP:
 		case OP_ALIGN:
 		case OP_RESET:
 			if (arr != NULL)
-				return fail(c, arr->pos, "%.*s cannot be an array", (int) tname.len, tname.s);
+				return jbbp_cfail(c, arr->pos, "%.*s cannot be an array", (int) tname.len, tname.s);
 			if (name != NULL)
-				return fail(c, name->pos, "%.*s cannot be named", (int) tname.len, tname.s);
+				return jbbp_cfail(c, name->pos, "%.*s cannot be named", (int) tname.len, tname.s);
 			if (op == OP_RESET && extra.len > 0)
-				return fail(c, extra.pos, "reset$$ takes no value");
+				return jbbp_cfail(c, extra.pos, "reset$$ takes no value");
 			if (op == OP_SKIP && in->extra_expr < 0 && in->extra < 0)
-				return fail(c, extra.pos, "skip size must not be negative");
+				return jbbp_cfail(c, extra.pos, "skip size must not be negative");
 			if (op == OP_ALIGN && in->extra_expr < 0 && in->extra <= 0)
-				return fail(c, extra.pos, "align size must be greater than zero");
+				return jbbp_cfail(c, extra.pos, "align size must be greater than zero");
 			break;
 		case OP_VAL:
 			if (arr != NULL)
-				return fail(c, arr->pos, "val cannot be an array");
+				return jbbp_cfail(c, arr->pos, "val cannot be an array");
 			if (name == NULL)
-				return fail(c, type->pos, "val must be named");
+				return jbbp_cfail(c, type->pos, "val must be named");
 			if (extra.len == 0)
-				return fail(c, type->pos, "val needs a value: val:(expression) name");
+				return jbbp_cfail(c, type->pos, "val needs a value: val:(expression) name");
 			break;
 		default:
 			break;
@@ -724,9 +416,9 @@ open_struct(Compiler *c, const Span *name, const Span *arr, size_t pos)
 	char		lower[256];
 
 	if (c->depth >= JBBP_MAX_DEPTH)
-		return fail(c, pos, "structures nested deeper than %d", JBBP_MAX_DEPTH);
+		return jbbp_cfail(c, pos, "structures nested deeper than %d", JBBP_MAX_DEPTH);
 	if (c->rest_insn >= 0 && c->depth <= c->rest_depth)
-		return fail(c, pos, "nothing can follow an array that reads until the end of the payload");
+		return jbbp_cfail(c, pos, "nothing can follow an array that reads until the end of the payload");
 	in = new_insn(c, OP_STRUCT, name ? name->pos : pos);
 	if (in == NULL)
 		return false;
@@ -756,7 +448,7 @@ close_struct(Compiler *c, size_t pos)
 	JbbpInsn   *in;
 
 	if (c->depth == 0)
-		return fail(c, pos, "'}' without an open structure");
+		return jbbp_cfail(c, pos, "'}' without an open structure");
 	os = &c->stack[--c->depth];
 	in = new_insn(c, OP_END, pos);
 	if (in == NULL)
@@ -771,7 +463,7 @@ close_struct(Compiler *c, size_t pos)
 			char	   *np = malloc(n);
 
 			if (np == NULL)
-				return nomem(c);
+				return jbbp_cnomem(c);
 			snprintf(np, n, "%s.%s", os->name, c->named[i].path);
 			free(c->named[i].path);
 			c->named[i].path = np;
@@ -855,11 +547,11 @@ compile_item(Compiler *c)
 			char		ch = c->src[c->at];
 
 			if (ch == '[' || ch == '{' || ch == '}' || ch == ';')
-				return fail(c, c->at, "unexpected '%c' in array size", ch);
+				return jbbp_cfail(c, c->at, "unexpected '%c' in array size", ch);
 			c->at++;
 		}
 		if (c->at >= c->len)
-			return fail(c, arr.pos - 1, "unclosed '['");
+			return jbbp_cfail(c, arr.pos - 1, "unclosed '['");
 		arr.len = c->src + c->at - arr.s;
 		c->at++;
 		has_arr = true;
@@ -876,21 +568,21 @@ compile_item(Compiler *c)
 		skip_space(c);
 	}
 	if (c->at >= c->len)
-		return fail(c, start, "item not terminated by ';' or '{'");
+		return jbbp_cfail(c, start, "item not terminated by ';' or '{'");
 	if (c->src[c->at] == '{')
 	{
 		c->at++;
 		if (has_name)
-			return fail(c, name.pos, "a structure has a name and an optional array size only");
+			return jbbp_cfail(c, name.pos, "a structure has a name and an optional array size only");
 		return open_struct(c, has_first ? &first : NULL, has_arr ? &arr : NULL, start);
 	}
 	if (c->src[c->at] != ';')
-		return fail(c, c->at, "unexpected '%c', expected ';' or '{'", c->src[c->at]);
+		return jbbp_cfail(c, c->at, "unexpected '%c', expected ';' or '{'", c->src[c->at]);
 	c->at++;
 	if (!has_first)
-		return fail(c, start, "field without a type");
+		return jbbp_cfail(c, start, "field without a type");
 	if (has_name && isdigit((unsigned char) name.s[0]))
-		return fail(c, name.pos, "field name \"%.*s\" must not start with a digit",
+		return jbbp_cfail(c, name.pos, "field name \"%.*s\" must not start with a digit",
 					(int) name.len, name.s);
 	return compile_field(c, &first, has_arr ? &arr : NULL, has_name ? &name : NULL);
 }
@@ -917,18 +609,18 @@ jbbp_compile(const char *format, size_t len, JbbpError *err)
 	c.rest_depth = -1;
 	if (len > JBBP_MAX_FORMAT)
 	{
-		fail(&c, 0, "format longer than %d bytes", JBBP_MAX_FORMAT);
+		jbbp_cfail(&c, 0, "format longer than %d bytes", JBBP_MAX_FORMAT);
 		return NULL;
 	}
 	if (memchr(format, '\0', len) != NULL)
 	{
-		fail(&c, (const char *) memchr(format, '\0', len) - format, "NUL character in format");
+		jbbp_cfail(&c, (const char *) memchr(format, '\0', len) - format, "NUL character in format");
 		return NULL;
 	}
 	c.prog = calloc(1, sizeof(JbbpProgram));
 	if (c.prog == NULL)
 	{
-		nomem(&c);
+		jbbp_cnomem(&c);
 		return NULL;
 	}
 	for (;;)
@@ -941,12 +633,12 @@ jbbp_compile(const char *format, size_t len, JbbpError *err)
 	}
 	if (c.depth > 0)
 	{
-		fail(&c, c.prog->insns[c.stack[c.depth - 1].insn].pos - 1, "structure not closed by '}'");
+		jbbp_cfail(&c, c.prog->insns[c.stack[c.depth - 1].insn].pos - 1, "structure not closed by '}'");
 		goto failed;
 	}
 	if (c.prog->ninsns == 0)
 	{
-		fail(&c, 0, "the format declares no field");
+		jbbp_cfail(&c, 0, "the format declares no field");
 		goto failed;
 	}
 	free_compiler(&c);

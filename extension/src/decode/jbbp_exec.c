@@ -12,7 +12,7 @@
  * byte/ubyte array comes out reversed; a negative skip skips nothing; an
  * align whose expression is not positive only drops the partial byte.
  */
-#include "decode/jbbp_internal.h"
+#include "decode/jbbp_exec.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -20,31 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Exec
-{
-	const JbbpProgram *prog;
-	const uint8_t *data;
-	size_t		len;
-	size_t		pos;			/* byte holding the next bit */
-	int			off;			/* bits of data[pos] already consumed */
-	size_t		base;			/* $$ = pos - base */
-	JsonOut    *out;
-	JbbpError  *err;
-	int32_t    *slots;
-	uint8_t    *slot_set;
-	int32_t    *stack;
-	int64_t		items;
-	char	   *sbuf;			/* string being decoded */
-	size_t		slen;
-	size_t		scap;
-} Exec;
 
-static bool
-fail(Exec *e, JbbpErrorKind kind, const JbbpInsn *in, const char *fmt,...)
-__attribute__((format(printf, 4, 5)));
-
-static bool
-fail(Exec *e, JbbpErrorKind kind, const JbbpInsn *in, const char *fmt,...)
+bool
+jbbp_efail(Exec *e, JbbpErrorKind kind, const JbbpInsn *in, const char *fmt,...)
 {
 	va_list		ap;
 	int			n;
@@ -77,7 +55,7 @@ avail_bits(const Exec *e)
 static bool
 eof(Exec *e, const JbbpInsn *in)
 {
-	return fail(e, JBBP_ERR_EOF, in, "payload too short: nothing left to read at byte %zu of %zu",
+	return jbbp_efail(e, JBBP_ERR_EOF, in, "payload too short: nothing left to read at byte %zu of %zu",
 				e->pos, e->len);
 }
 
@@ -152,100 +130,6 @@ read_number(Exec *e, int k, bool little, const JbbpInsn *in, uint64_t *v)
 }
 
 /* ---------------------------------------------------------------------
- * Expressions: Java int arithmetic.
- * --------------------------------------------------------------------- */
-
-static bool
-eval(Exec *e, int index, const JbbpInsn *in, int32_t *result)
-{
-	const JbbpExpr *x = &e->prog->exprs[index];
-	const int32_t *code = e->prog->code + x->start;
-	int32_t    *st = e->stack;
-	int			sp = 0;
-
-	for (int i = 0; i < x->len; i++)
-	{
-		uint32_t	a,
-					b;
-
-		switch (code[i])
-		{
-			case X_CONST:
-				st[sp++] = code[++i];
-				continue;
-			case X_SLOT:
-				{
-					int			s = code[++i];
-
-					if (!e->slot_set[s])
-						return fail(e, JBBP_ERR_EVAL, in,
-									"expression at position %d reads field \"%s\", which has not been read",
-									x->pos, e->prog->keys + e->prog->insns[e->prog->slot_insn[s]].path);
-					st[sp++] = e->slots[s];
-					continue;
-				}
-			case X_COUNTER:
-				st[sp++] = (int32_t) (uint32_t) (e->pos - e->base);
-				continue;
-			case X_NEG:
-				st[sp - 1] = (int32_t) (0u - (uint32_t) st[sp - 1]);
-				continue;
-			case X_NOT:
-				st[sp - 1] = ~st[sp - 1];
-				continue;
-			default:
-				break;
-		}
-		sp--;
-		a = (uint32_t) st[sp - 1];
-		b = (uint32_t) st[sp];
-		switch (code[i])
-		{
-			case X_ADD:
-				a += b;
-				break;
-			case X_SUB:
-				a -= b;
-				break;
-			case X_MUL:
-				a *= b;
-				break;
-			case X_DIV:
-			case X_MOD:
-				if (b == 0)
-					return fail(e, JBBP_ERR_EVAL, in, "division by zero in the expression at position %d",
-								x->pos);
-				if ((int32_t) b == -1)
-					a = code[i] == X_DIV ? 0u - a : 0;
-				else
-					a = (uint32_t) (code[i] == X_DIV ? (int32_t) a / (int32_t) b : (int32_t) a % (int32_t) b);
-				break;
-			case X_OR:
-				a |= b;
-				break;
-			case X_XOR:
-				a ^= b;
-				break;
-			case X_AND:
-				a &= b;
-				break;
-			case X_SHL:
-				a <<= (b & 31);
-				break;
-			case X_SHR:
-				a = (uint32_t) ((int32_t) a >> (b & 31));
-				break;
-			case X_USHR:
-				a >>= (b & 31);
-				break;
-		}
-		st[sp - 1] = (int32_t) a;
-	}
-	*result = st[0];
-	return true;
-}
-
-/* ---------------------------------------------------------------------
  * Values
  * --------------------------------------------------------------------- */
 
@@ -253,7 +137,7 @@ static bool
 count_item(Exec *e, const JbbpInsn *in)
 {
 	if (++e->items > JBBP_MAX_ITEMS)
-		return fail(e, JBBP_ERR_LIMIT, in, "the payload decodes to more than %d values", JBBP_MAX_ITEMS);
+		return jbbp_efail(e, JBBP_ERR_LIMIT, in, "the payload decodes to more than %d values", JBBP_MAX_ITEMS);
 	return true;
 }
 
@@ -269,7 +153,7 @@ sbuf_put(Exec *e, const char *s, size_t n)
 			cap *= 2;
 		nb = realloc(e->sbuf, cap);
 		if (nb == NULL)
-			return fail(e, JBBP_ERR_NOMEM, NULL, "out of memory");
+			return jbbp_efail(e, JBBP_ERR_NOMEM, NULL, "out of memory");
 		e->sbuf = nb;
 		e->scap = cap;
 	}
@@ -325,7 +209,7 @@ read_utf8_char(Exec *e, const JbbpInsn *in)
 	else if (b >= 0xF0 && b <= 0xF4)
 		n = 4, cp = b & 0x07;
 	else
-		return fail(e, JBBP_ERR_DATA, in, "invalid UTF-8 byte 0x%02X at byte %zu", b, at);
+		return jbbp_efail(e, JBBP_ERR_DATA, in, "invalid UTF-8 byte 0x%02X at byte %zu", b, at);
 	u[0] = (char) b;
 	for (int i = 1; i < n; i++)
 	{
@@ -334,60 +218,14 @@ read_utf8_char(Exec *e, const JbbpInsn *in)
 		if (!read_byte(e, in, &c))
 			return false;
 		if ((c & 0xC0) != 0x80)
-			return fail(e, JBBP_ERR_DATA, in, "invalid UTF-8 sequence at byte %zu", at);
+			return jbbp_efail(e, JBBP_ERR_DATA, in, "invalid UTF-8 sequence at byte %zu", at);
 		cp = (cp << 6) | (c & 0x3F);
 		u[i] = (char) c;
 	}
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
 		(cp >= 0xD800 && cp <= 0xDFFF))
-		return fail(e, JBBP_ERR_DATA, in, "invalid UTF-8 sequence at byte %zu", at);
+		return jbbp_efail(e, JBBP_ERR_DATA, in, "invalid UTF-8 sequence at byte %zu", at);
 	return sbuf_put(e, u, n);
-}
-
-/*
- * Java's getAsInt() of a float / double field: Math.round (the nearest
- * integer, ties up, computed exactly), then (int) of the result: a float
- * saturates to int, a double's long keeps its low 32 bits.
- */
-static double
-java_round(double d)
-{
-	double		r = floor(d);
-
-	return d - r >= 0.5 ? r + 1 : r;
-}
-
-static int32_t
-java_round_float(float f)
-{
-	double		r;
-
-	if (f != f)
-		return 0;
-	r = java_round(f);
-	if (r >= 2147483647.0)
-		return INT32_MAX;
-	if (r <= -2147483648.0)
-		return INT32_MIN;
-	return (int32_t) r;
-}
-
-static int32_t
-java_round_double(double d)
-{
-	double		r;
-	int64_t		l;
-
-	if (d != d)
-		return 0;
-	r = java_round(d);
-	if (r >= 9.2233720368547758e18)
-		l = INT64_MAX;
-	else if (r <= -9.2233720368547758e18)
-		l = INT64_MIN;
-	else
-		l = (int64_t) r;
-	return (int32_t) (uint32_t) (uint64_t) l;
 }
 
 static inline void
@@ -485,7 +323,7 @@ read_value(Exec *e, const JbbpInsn *in, int bits, bool emit, bool scalar)
 				if (emit)
 					json_out_float(o, f);
 				if (scalar && in->slot >= 0)
-					store(e, in, java_round_float(f));
+					store(e, in, jbbp_java_int_of_float(f));
 			}
 			return true;
 		case OP_DOUBLE:
@@ -498,7 +336,7 @@ read_value(Exec *e, const JbbpInsn *in, int bits, bool emit, bool scalar)
 				if (emit)
 					json_out_double(o, d);
 				if (scalar && in->slot >= 0)
-					store(e, in, java_round_double(d));
+					store(e, in, jbbp_java_int_of_double(d));
 			}
 			return true;
 	}
@@ -522,10 +360,10 @@ array_count(Exec *e, const JbbpInsn *in, int64_t *n)
 			*n = -1;
 			return true;
 		case ARR_EXPR:
-			if (!eval(e, in->count_expr, in, &v))
+			if (!jbbp_eval(e, in->count_expr, in, &v))
 				return false;
 			if (v < 0)
-				return fail(e, JBBP_ERR_EVAL, in, "array size expression gives %d", v);
+				return jbbp_efail(e, JBBP_ERR_EVAL, in, "array size expression gives %d", v);
 			*n = v;
 			return true;
 	}
@@ -548,7 +386,7 @@ run_string(Exec *e, const JbbpInsn *in, int64_t n, bool emit)
 	else
 	{
 		if ((uint64_t) n > avail_bits(e))
-			return fail(e, JBBP_ERR_EOF, in,
+			return jbbp_efail(e, JBBP_ERR_EOF, in,
 						"payload too short: %lld characters wanted at byte %zu of %zu",
 						(long long) n, e->pos, e->len);
 		for (int64_t i = 0; i < n; i++)
@@ -605,7 +443,7 @@ run_struct(Exec *e, const JbbpInsn *in, int index, bool emit)
 		if (!count_item(e, in))
 			return false;
 		if (n < 0 && e->pos * 8 + e->off == before)
-			return fail(e, JBBP_ERR_EVAL, in, "a structure array [_] whose element reads nothing never ends");
+			return jbbp_efail(e, JBBP_ERR_EVAL, in, "a structure array [_] whose element reads nothing never ends");
 	}
 	if (named)
 		json_out_end_array(e->out);
@@ -628,7 +466,7 @@ run_field(Exec *e, const JbbpInsn *in, bool emit)
 	int64_t		n;
 	bool		named = emit && in->key >= 0;
 
-	if (in->extra_expr >= 0 && !eval(e, in->extra_expr, in, &x))
+	if (in->extra_expr >= 0 && !jbbp_eval(e, in->extra_expr, in, &x))
 		return false;
 	switch (in->op)
 	{
@@ -643,7 +481,7 @@ run_field(Exec *e, const JbbpInsn *in, bool emit)
 					break;
 				}
 				if (!read_byte(e, in, &b))
-					return fail(e, JBBP_ERR_EOF, in, "payload too short: cannot skip %d bytes", x);
+					return jbbp_efail(e, JBBP_ERR_EOF, in, "payload too short: cannot skip %d bytes", x);
 			}
 			return true;
 		case OP_ALIGN:
@@ -657,7 +495,7 @@ run_field(Exec *e, const JbbpInsn *in, bool emit)
 				size_t		pad = ((size_t) x - (e->pos - e->base) % (size_t) x) % (size_t) x;
 
 				if (e->pos + pad > e->len)
-					return fail(e, JBBP_ERR_EOF, in, "payload too short: cannot align to %d bytes", x);
+					return jbbp_efail(e, JBBP_ERR_EOF, in, "payload too short: cannot align to %d bytes", x);
 				e->pos += pad;
 			}
 			return true;
@@ -680,7 +518,7 @@ run_field(Exec *e, const JbbpInsn *in, bool emit)
 			return count_item(e, in);
 		case OP_BIT:
 			if (x < 1 || x > 8)
-				return fail(e, JBBP_ERR_EVAL, in, "bit width %d is not in 1..8", x);
+				return jbbp_efail(e, JBBP_ERR_EVAL, in, "bit width %d is not in 1..8", x);
 			break;
 		default:
 			break;
@@ -702,7 +540,7 @@ run_field(Exec *e, const JbbpInsn *in, bool emit)
 	if (!array_count(e, in, &n))
 		return false;
 	if (n > 0 && (uint64_t) n > avail_bits(e))
-		return fail(e, JBBP_ERR_EOF, in, "payload too short: %lld elements wanted at byte %zu of %zu",
+		return jbbp_efail(e, JBBP_ERR_EOF, in, "payload too short: %lld elements wanted at byte %zu of %zu",
 					(long long) n, e->pos, e->len);
 	if (named)
 	{
@@ -719,7 +557,7 @@ run_field(Exec *e, const JbbpInsn *in, bool emit)
 
 		tmp = malloc(avail_bits(e) / 8 + 2);
 		if (tmp == NULL)
-			return fail(e, JBBP_ERR_NOMEM, in, "out of memory");
+			return jbbp_efail(e, JBBP_ERR_NOMEM, in, "out of memory");
 		for (; n < 0 ? avail_bits(e) > 0 : k < n; k++)
 		{
 			if (!read_byte(e, in, &b))
@@ -801,13 +639,13 @@ decode(const JbbpProgram *prog, const uint8_t *data, size_t len, JsonOut *out, J
 		{
 			free(e.slots);
 			free(e.slot_set);
-			return fail(&e, JBBP_ERR_NOMEM, NULL, "out of memory");
+			return jbbp_efail(&e, JBBP_ERR_NOMEM, NULL, "out of memory");
 		}
 	}
 	memset(e.slot_set, 0, prog->nslots);
 	e.stack = prog->max_stack <= 32 ? small_stack : malloc(sizeof(int32_t) * prog->max_stack);
 	if (e.stack == NULL)
-		ok = fail(&e, JBBP_ERR_NOMEM, NULL, "out of memory");
+		ok = jbbp_efail(&e, JBBP_ERR_NOMEM, NULL, "out of memory");
 	else
 	{
 		if (braces)
@@ -817,7 +655,7 @@ decode(const JbbpProgram *prog, const uint8_t *data, size_t len, JsonOut *out, J
 			json_out_end_object(out);
 	}
 	if (ok && json_out_failed(out))
-		ok = fail(&e, JBBP_ERR_LIMIT, NULL, "the decoded JSON is too large");
+		ok = jbbp_efail(&e, JBBP_ERR_LIMIT, NULL, "the decoded JSON is too large");
 	if (e.slots != small_slots)
 	{
 		free(e.slots);
