@@ -8,7 +8,7 @@
 # Three formats: a GPS tracker (bit fields and an array), a little-endian
 # sensor block (floats, an array), a structure array (8 readings).  Each
 # side gets one untimed warm-up pass (the JVM's JIT; PostgreSQL's caches),
-# then decodes every payload three times and keeps its best pass (the
+# then decodes every payload five times and keeps its best pass (the
 # machine is shared): the JVM into a JSON string, PostgreSQL into jsonb
 # (SELECT count(iot.jbbp_parse(format, payload)) FROM ...).
 set -euo pipefail
@@ -50,7 +50,7 @@ DECLARE
     best double precision := 'Infinity';
 BEGIN
     SELECT count(iot.jbbp_parse(f, payload)) INTO n FROM bench_payload WHERE kind = k;
-    FOR pass IN 1 .. 3 LOOP
+    FOR pass IN 1 .. 5 LOOP
         t0 := clock_timestamp();
         SELECT count(iot.jbbp_parse(f, payload)) INTO n FROM bench_payload WHERE kind = k;
         best := least(best, extract(epoch FROM clock_timestamp() - t0));

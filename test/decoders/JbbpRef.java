@@ -255,7 +255,7 @@ public final class JbbpRef {
     System.out.print(out);
   }
 
-  /** Decode every payload of a file to JSON; an untimed warm-up, then the best of three passes. */
+  /** Decode every payload of a file to JSON; an untimed warm-up, then the best of five passes. */
   static void bench(String format, String file) throws Exception {
     List<byte[]> payloads = new ArrayList<>();
     try (BufferedReader r = new BufferedReader(new FileReader(file))) {
@@ -270,7 +270,7 @@ public final class JbbpRef {
       sink += toJson(parser.parse(payloads.get(i))).length();
     }
     double secs = Double.MAX_VALUE;
-    for (int pass = 0; pass < 3; pass++) {    /* the best of three passes */
+    for (int pass = 0; pass < 5; pass++) {    /* the best of five passes */
       long t0 = System.nanoTime();
       for (byte[] p : payloads) {
         sink += toJson(parser.parse(p)).length();

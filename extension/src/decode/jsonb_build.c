@@ -35,6 +35,7 @@ typedef struct Item
 	uint32		type;			/* JENTRY_IS* */
 	const char *data;			/* string bytes, numeric, or container bytes */
 	int			len;
+	char		inl[16];		/* a small numeric, when data is NULL */
 } Item;
 
 typedef struct Frame
@@ -48,6 +49,8 @@ typedef struct Frame
 } Frame;
 
 static inline void put_numeric(JsonbBuilder *b, Numeric n);
+static void add(JsonbBuilder *b, uint32 type, const char *data, int len);
+static void add_inline(JsonbBuilder *b, uint32 type, const char *bytes, int len);
 
 struct JsonbBuilder
 {
@@ -193,17 +196,19 @@ numeric_of_text(const char *text, size_t len)
 	return numeric_of_digits(neg, d, nd, exp10 - frac);
 }
 
-/* An integer as a Numeric: base-10000 groups straight from the value. */
-static Numeric
-numeric_of_uint(bool neg, uint64 u)
+/*
+ * An integer in numeric's on-disk form (base-10000 groups straight from
+ * the value, short header) into out (16 bytes at most); its length.
+ */
+static int
+numeric_uint_bytes(bool neg, uint64 u, char *out)
 {
-	int16		g[5];			/* most significant first */
-	int			n = 0,
-				weight;
 	int16		rev[5];
-	Numeric		num;
+	int			n = 0,
+				k,
+				weight,
+				len;
 	uint16		h;
-	Size		len;
 
 	while (u > UINT32_MAX)
 	{
@@ -220,21 +225,31 @@ numeric_of_uint(bool neg, uint64 u)
 		}
 	}
 	weight = n - 1;
-	for (int i = 0; i < n; i++)
-		g[i] = rev[n - 1 - i];
-	while (n > 0 && g[n - 1] == 0)
-		n--;					/* trailing zero groups */
-	if (n == 0)
+	k = 0;
+	while (k < n && rev[k] == 0)
+		k++;					/* trailing zero groups (least significant first) */
+	if (k == n)
 	{
 		neg = false;
 		weight = 0;
 	}
-	len = VARHDRSZ + sizeof(uint16) + sizeof(int16) * n;
-	num = palloc(len);
-	SET_VARSIZE(num, len);
+	len = VARHDRSZ + sizeof(uint16) + sizeof(int16) * (n - k);
+	SET_VARSIZE(out, len);
 	h = N_SHORT | (neg ? N_SHORT_SIGN : 0) | (weight & N_SHORT_WEIGHT_MASK);
-	memcpy(VARDATA(num), &h, sizeof(h));
-	memcpy(VARDATA(num) + sizeof(h), g, sizeof(int16) * n);
+	memcpy(out + VARHDRSZ, &h, sizeof(h));
+	for (int i = n - 1, o = 0; i >= k; i--, o++)
+		memcpy(out + VARHDRSZ + sizeof(h) + sizeof(int16) * o, &rev[i], sizeof(int16));
+	return len;
+}
+
+static Numeric
+numeric_of_uint(bool neg, uint64 u)
+{
+	char		buf[16];
+	int			len = numeric_uint_bytes(neg, u, buf);
+	Numeric		num = palloc(len);
+
+	memcpy(num, buf, len);
 	return num;
 }
 
@@ -260,7 +275,12 @@ sink_integer(void *arg, int64_t v)
 		put_numeric(arg, small_ints[v]);
 		return;
 	}
-	put_numeric(arg, numeric_of_uint(v < 0, v < 0 ? (uint64) 0 - (uint64) v : (uint64) v));
+	{
+		char		buf[16];
+		int			len = numeric_uint_bytes(v < 0, v < 0 ? (uint64) 0 - (uint64) v : (uint64) v, buf);
+
+		add_inline(arg, JENTRY_ISNUMERIC, buf, len);
+	}
 }
 
 static void
@@ -364,6 +384,22 @@ add(JsonbBuilder *b, uint32 type, const char *data, int len)
 	it->len = len;
 }
 
+/* A value whose bytes are kept in the item itself (len <= 16). */
+static void
+add_inline(JsonbBuilder *b, uint32 type, const char *bytes, int len)
+{
+	if (b->depth == 0)
+	{
+		char	   *copy = palloc(len);
+
+		memcpy(copy, bytes, len);
+		add(b, type, copy, len);
+		return;
+	}
+	add(b, type, NULL, len);
+	memcpy(b->frames[b->depth - 1].items[b->frames[b->depth - 1].n - 1].inl, bytes, len);
+}
+
 static void
 sink_begin(void *arg, bool object)
 {
@@ -404,6 +440,18 @@ same_key(const Item *a, const Item *b)
 	return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
 }
 
+#define SORT_MEMO_MAX 64
+#define SORT_MEMO_SLOTS 16
+typedef struct SortMemo
+{
+	int			n;
+	const char *key0;
+	int16		perm[SORT_MEMO_MAX];
+} SortMemo;
+
+/* Per backend: only a starting order for the next sort (see below). */
+static SortMemo sort_memo[SORT_MEMO_SLOTS];
+
 static inline bool
 padded(uint32 type)
 {
@@ -427,29 +475,49 @@ write_container(Frame *f, int lead, int *out_len)
 
 	if (f->object && n > 1)
 	{
-		/* insertion sort: objects are small, and often nearly in order */
+		int16		idxbuf[SORT_MEMO_MAX];
+		int16	   *idx = n <= SORT_MEMO_MAX ? idxbuf : palloc(sizeof(int16) * n);
+		SortMemo   *memo = n <= SORT_MEMO_MAX ?
+			&sort_memo[((uintptr_t) f->items[0].key >> 4 ^ (uintptr_t) n) % SORT_MEMO_SLOTS] : NULL;
+		Item	   *sorted = palloc(sizeof(Item) * n);
+		int			k = 0;
+
+		/*
+		 * Insertion sort of an index, seeded with the order the last object
+		 * of the same size and first key came out in: a decoder writes the
+		 * same keys again and again, so the seed is usually sorted already
+		 * and the sort is one pass.  (The seed is only a starting order.)
+		 */
+		if (memo != NULL && memo->n == n && memo->key0 == f->items[0].key)
+			memcpy(idx, memo->perm, sizeof(int16) * n);
+		else
+			for (int i = 0; i < n; i++)
+				idx[i] = (int16) i;
 		for (int i = 1; i < n; i++)
 		{
-			Item		x = f->items[i];
+			int16		x = idx[i];
 			int			j = i - 1;
 
-			while (j >= 0 && item_cmp(&f->items[j], &x) > 0)
+			while (j >= 0 && item_cmp(&f->items[idx[j]], &f->items[x]) > 0)
 			{
-				f->items[j + 1] = f->items[j];
+				idx[j + 1] = idx[j];
 				j--;
 			}
-			f->items[j + 1] = x;
+			idx[j + 1] = x;
+		}
+		if (memo != NULL)
+		{
+			memo->n = n;
+			memo->key0 = f->items[0].key;
+			memcpy(memo->perm, idx, sizeof(int16) * n);
 		}
 		/* of equal keys (adjacent, in input order) keep the last */
-		{
-			int			k = 0;
-
-			for (int i = 0; i < n; i++)
-				if (i + 1 >= n || !same_key(&f->items[i], &f->items[i + 1]))
-					f->items[k++] = f->items[i];
-			n = k;
-			nentries = 2 * n;
-		}
+		for (int i = 0; i < n; i++)
+			if (i + 1 >= n || !same_key(&f->items[idx[i]], &f->items[idx[i + 1]]))
+				sorted[k++] = f->items[idx[i]];
+		f->items = sorted;
+		n = k;
+		nentries = 2 * n;
 	}
 
 	/* the size: header, JEntries, keys, values with their padding */
@@ -506,7 +574,7 @@ write_container(Frame *f, int lead, int *out_len)
 			pos = aligned;
 		}
 		if (it->len > 0)
-			memcpy(p + pos, it->data, it->len);
+			memcpy(p + pos, it->data ? it->data : it->inl, it->len);
 		pos += it->len;
 		total += len;
 		meta = it->type | (e % JB_OFFSET_STRIDE == 0 ? (total | JENTRY_HAS_OFF) : len);

@@ -66,3 +66,7 @@ SELECT test.try($$SELECT iot.cbor_to_jsonb('\x0102')$$);
 SELECT test.try($$SELECT iot.cbor_to_jsonb('\x62c328')$$);
 SELECT test.try($$SELECT iot.cbor_to_jsonb('\x')$$);
 SELECT test.try($$SELECT iot.cbor_to_jsonb('\x1c')$$);
+-- scalar roots (jsonb's raw scalars), numbers beyond the small-integer cache
+SELECT iot.cbor_to_jsonb('\x1a000186a0') AS n, iot.cbor_to_jsonb('\x1a000186a0') = '100000'::jsonb AS same_n,
+       iot.cbor_to_jsonb('\x3a000186a0') = '-100001'::jsonb AS same_neg, iot.cbor_to_jsonb('\x6161') AS s,
+       iot.cbor_to_jsonb('\xf5') AS t, jsonb_typeof(iot.cbor_to_jsonb('\xf6')) AS null_type;
