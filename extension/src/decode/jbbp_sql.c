@@ -22,7 +22,6 @@ typedef struct JbbpCallCache
 	char	   *format;			/* in fn_mcxt */
 	int			format_len;
 	JbbpProgram *prog;			/* malloc'd */
-	JsonOut		out;			/* reused output buffer */
 	MemoryContextCallback cb;
 } JbbpCallCache;
 
@@ -33,7 +32,6 @@ free_call_cache(void *arg)
 
 	jbbp_free(cc->prog);
 	cc->prog = NULL;
-	json_out_free(&cc->out);
 }
 
 void
@@ -79,7 +77,6 @@ call_cache(FunctionCallInfo fcinfo, text *format)
 	if (cc == NULL)
 	{
 		cc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(JbbpCallCache));
-		json_out_init(&cc->out, 0);
 		cc->cb.func = free_call_cache;
 		cc->cb.arg = cc;
 		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &cc->cb);
