@@ -31,6 +31,7 @@
 #include "core/device_id.h"
 #include "core/ids.h"
 #include "core/errors.h"
+#include "decode_stage.h"
 #include "ingest_item.h"
 #include "ingest_lookup.h"
 #include "jsonb_util.h"
@@ -379,6 +380,7 @@ run_batch(IngestBatch *b, bool raise_errors)
 						(errcode(b->items[i].sqlerrcode),
 						 errmsg("%s", b->items[i].error)));
 
+	ingest_decode(b);
 	insert_messages(b);
 	ingest_touch_devices(b);
 	if (!raise_errors)
