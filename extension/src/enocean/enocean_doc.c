@@ -16,6 +16,7 @@
 
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "core/guc.h"
@@ -69,6 +70,33 @@ push_empty_array(JsonbParseState **st)
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
 
+/*
+ * Documents are built in a scratch context that is reset after each one;
+ * only the finished jsonb is copied out (the build's trees and numbers
+ * would otherwise pile up for the whole batch).
+ */
+static MemoryContext
+build_begin(EnoCall *call)
+{
+	if (call->build_cxt == NULL)
+		call->build_cxt = AllocSetContextCreate(call->cxt, "pgiot enocean documents",
+												ALLOCSET_DEFAULT_SIZES);
+	return MemoryContextSwitchTo(call->build_cxt);
+}
+
+static Jsonb *
+build_end(EnoCall *call, MemoryContext old, JsonbValue *root)
+{
+	Jsonb	   *built = JsonbValueToJsonb(root);
+	Jsonb	   *out;
+
+	MemoryContextSwitchTo(old);
+	out = palloc(VARSIZE(built));
+	memcpy(out, built, VARSIZE(built));
+	MemoryContextReset(call->build_cxt);
+	return out;
+}
+
 Jsonb *
 eno_doc(EnoCall *call, EnoPacket *pkt, const EnoTelegram *shown, int security_level,
 		const EepResult *data, const EepResult *signal)
@@ -76,6 +104,7 @@ eno_doc(EnoCall *call, EnoPacket *pkt, const EnoTelegram *shown, int security_le
 	bool		current = pgiot_enocean_json_format == PGIOT_ENOCEAN_JSON_CURRENT;
 	EnoDevice  *dev = pkt->dev;
 	JsonbParseState *st = NULL;
+	MemoryContext old = build_begin(call);
 
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	push_sensor(&st, dev, dev->eurid, current);
@@ -110,7 +139,7 @@ eno_doc(EnoCall *call, EnoPacket *pkt, const EnoTelegram *shown, int security_le
 	pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 	jb_key(&st, "raw");
 	eno_push_raw(&st, shown, pkt->rssi, security_level, true, pkt->received);
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	return build_end(call, old, pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
 static JsonbValue *
@@ -156,6 +185,7 @@ eno_network(EnoCall *call, EnoPacket *pkt)
 	JsonbParseState *st = NULL;
 	const EnoTelegram *t = pkt->t;
 	int			rssi = pkt->rssi != INT_MIN ? pkt->rssi : (t->dbm >= 0 ? -t->dbm : INT_MIN);
+	MemoryContext old = build_begin(call);
 
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	jb_key(&st, "enocean");
@@ -180,7 +210,7 @@ eno_network(EnoCall *call, EnoPacket *pkt)
 	jb_key(&st, "duplicates");
 	push_dups(&st, pkt->dups);
 	pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	return build_end(call, old, pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
 void

@@ -251,6 +251,12 @@ store_messages(EnoCall *call)
 		which[b.n] = i;
 		item->ord = ++b.n;
 		item->device_id = p->dev->device_id;
+		/* resolved already: the foundation's ingest skips its lookups */
+		if (p->dev->platform != NULL && p->dev->iface != NULL)
+		{
+			item->device = p->dev->platform;
+			item->iface = p->dev->iface;
+		}
 		item->connector = "enocean";
 		item->node_id = p->dev->eurid;
 		item->raw = p->frame;

@@ -23,6 +23,7 @@
 #include "chain.h"
 #include "eep.h"
 #include "erp.h"
+#include "ingest/ingest_item.h"
 #include "secure.h"
 
 typedef enum EnoOutcome
@@ -92,6 +93,8 @@ typedef struct EnoDevice
 	bool		security_changed;	/* a secure teach-in replaced key/SLF */
 	bool		dirty;
 	List	   *chains;			/* EnoChainSlot * */
+	DeviceInfo *platform;		/* the platform device, for the foundation's ingest */
+	InterfaceInfo *iface;		/* its enocean interface, NULL when missing */
 } EnoDevice;
 
 /* A copy of a telegram received within the window. */
@@ -173,6 +176,8 @@ typedef struct EnoCall
 	HTAB	   *unknown;		/* eurid -> EnoUnknown */
 	List	   *events;			/* EnoEvent * */
 	List	   *notes;			/* EnoNote * */
+	void	   *scratch;		/* enocean_process.c's working memory */
+	MemoryContext build_cxt;	/* enocean_doc.c's, reset after each document */
 } EnoCall;
 
 /* enocean_store.c */

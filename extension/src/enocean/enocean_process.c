@@ -23,6 +23,26 @@ typedef struct Shown
 	int			parts;			/* telegrams it was made of */
 } Shown;
 
+/*
+ * Working memory of one call, reused telegram after telegram (a telegram's
+ * processing is finished before the next one starts; nothing here is kept).
+ */
+typedef struct Scratch
+{
+	Shown		shown;
+	EepResult	result;
+	EnoSecureOut secure;
+	uint8		chain[ENO_MAX_PAYLOAD];
+} Scratch;
+
+static Scratch *
+scratch(EnoCall *call)
+{
+	if (call->scratch == NULL)
+		call->scratch = MemoryContextAlloc(call->cxt, sizeof(Scratch));
+	return call->scratch;
+}
+
 static void decode_plain(EnoCall *call, EnoPacket *pkt, EnoDevice *dev, Shown *s);
 
 uint64
@@ -166,7 +186,7 @@ open_secure(EnoCall *call, EnoPacket *pkt, EnoDevice *dev, uint8 rorg_s, const u
 		not_processed(pkt, dev, parts, "secure telegram, but no key is onboarded for the device");
 		return;
 	}
-	out = palloc(sizeof(EnoSecureOut));
+	out = &scratch(call)->secure;
 	in.rorg = rorg_s;
 	in.payload = body;
 	in.len = len;
@@ -198,7 +218,7 @@ open_secure(EnoCall *call, EnoPacket *pkt, EnoDevice *dev, uint8 rorg_s, const u
 	dev->rlc_next = out->rlc + 1;
 	dev->dirty = true;
 
-	s = palloc(sizeof(Shown));
+	s = &scratch(call)->shown;
 	s->t = *pkt->t;
 	s->t.rorg = out->rorg;
 	memcpy(s->t.payload, out->data, out->len);
@@ -242,7 +262,7 @@ chain_part(EnoCall *call, EnoPacket *pkt, EnoDevice *dev)
 	slot->last_at = Max(slot->last_at, pkt->received);
 	slot->changed = true;
 
-	msg = palloc(ENO_MAX_PAYLOAD);
+	msg = scratch(call)->chain;
 	if (!eno_chain_complete(&slot->chain, &rorg, msg, ENO_MAX_PAYLOAD, &len))
 	{
 		pkt->outcome = ENO_PENDING;
@@ -257,7 +277,7 @@ chain_part(EnoCall *call, EnoPacket *pkt, EnoDevice *dev)
 		open_secure(call, pkt, dev, RORG_SEC_ENCAPS, msg, len, parts);
 	else
 	{
-		Shown	   *s = palloc(sizeof(Shown));
+		Shown	   *s = &scratch(call)->shown;
 
 		s->t = *t;
 		s->t.rorg = rorg;
@@ -387,7 +407,7 @@ management_rorg(uint8 rorg)
 static void
 decode_plain(EnoCall *call, EnoPacket *pkt, EnoDevice *dev, Shown *s)
 {
-	EepResult  *r = palloc(sizeof(EepResult));
+	EepResult  *r = &scratch(call)->result;
 	EnoError	err;
 	const EepProfile *profile = dev->profile;
 	uint8		rorg = s->t.rorg;
@@ -602,7 +622,7 @@ eno_process_packet(EnoCall *call, int index)
 				chain_part(call, pkt, dev);
 			else
 			{
-				Shown	   *s = palloc(sizeof(Shown));
+				Shown	   *s = &scratch(call)->shown;
 
 				s->t = *t;
 				s->security_level = t->security_level;

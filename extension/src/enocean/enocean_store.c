@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -209,6 +210,57 @@ recent_jsonb(EnoCall *call, EnoDevice *dev)
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL));
 }
 
+/*
+ * The platform device and interface as the foundation's ingest describes
+ * them (DeviceInfo, InterfaceInfo), so that its set-based store needs no
+ * lookup of its own; columns 22..33 of the load query.
+ */
+static void
+platform_device(EnoDevice *dev, HeapTuple tup, TupleDesc desc)
+{
+	DeviceInfo *info;
+	bool		isnull;
+	Datum		d;
+
+	SPI_getbinval(tup, desc, 22, &isnull);
+	if (isnull)
+		return;					/* no platform device: ingest will say so */
+	info = palloc0(sizeof(DeviceInfo));
+	info->id = dev->device_id;
+	info->default_stream_id = get_text(tup, desc, 22, &isnull);
+	info->tags = datumCopy(SPI_getbinval(tup, desc, 23, &isnull), false, -1);
+	info->properties = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 24, &isnull));
+	info->group_id = get_text(tup, desc, 25, &isnull);
+	info->group_path = get_text(tup, desc, 26, &isnull);
+	d = SPI_getbinval(tup, desc, 27, &isnull);
+	if (!isnull)
+	{
+		info->static_location.present = true;
+		info->static_location.lat = DatumGetFloat8(d);
+		info->static_location.lon = DatumGetFloat8(SPI_getbinval(tup, desc, 28, &isnull));
+		d = SPI_getbinval(tup, desc, 29, &isnull);
+		if ((info->static_location.has_alt = !isnull))
+			info->static_location.alt = DatumGetFloat8(d);
+		d = SPI_getbinval(tup, desc, 30, &isnull);
+		if ((info->static_location.has_accuracy = !isnull))
+			info->static_location.accuracy = DatumGetFloat8(d);
+		info->static_location.provider = "static";
+	}
+	dev->platform = info;
+	d = SPI_getbinval(tup, desc, 31, &isnull);
+	if (!isnull)
+	{
+		InterfaceInfo *iface = palloc0(sizeof(InterfaceInfo));
+
+		iface->connector = "enocean";
+		iface->node_id = dev->eurid;
+		iface->device_id = dev->device_id;
+		iface->enabled = DatumGetBool(d);
+		iface->encoding = get_text(tup, desc, 32, &isnull);
+		dev->iface = iface;
+	}
+}
+
 void
 eno_load_devices(EnoCall *call)
 {
@@ -252,19 +304,37 @@ eno_load_devices(EnoCall *call)
 		return;
 	args[0] = call->tenant;
 	args[1] = col_array(&eurids);
+	/*
+	 * One index lookup per sender whatever the statistics say (OFFSET 0
+	 * keeps each LATERAL a parametrised scan: freshly onboarded fleets
+	 * have no statistics yet, and a join planned for one row would be
+	 * quadratic); the state rows are locked in EURID order.
+	 */
 	eno_spi(call,
 			"SELECT d.eurid, d.device_id, d.eep, d.friendly_id, d.location, d.custom_tag, d.destination, "
 			"       d.security_key, d.slf, d.psk, d.secure_teach_in, d.is_ptm, "
 			"       d.active AND coalesce(i.enabled, true), "
 			"       s.total, s.processed, s.not_processed, s.duplicates, s.first_seen, s.last_seen, "
-			"       s.rlc_next, s.recent "
-			"  FROM iot.enocean_device d "
-			"  JOIN iot.enocean_device_state s ON s.tenant_id = d.tenant_id AND s.eurid = d.eurid "
-			"  LEFT JOIN iot.device_interface i "
-			"         ON i.tenant_id = d.tenant_id AND i.connector = 'enocean' AND i.node_id = d.eurid "
-			" WHERE d.tenant_id = $1 AND d.eurid = ANY ($2) "
-			" ORDER BY d.eurid "
-			"   FOR UPDATE OF s",
+			"       s.rlc_next, s.recent, "
+			"       p.default_stream, p.tags, p.properties, p.group_id, p.path, p.lat, p.lon, "
+			"       p.static_alt, p.static_accuracy, i.enabled, i.encoding "
+			"  FROM (SELECT DISTINCT e FROM unnest($2::text[]) AS e ORDER BY e) AS u "
+			"  CROSS JOIN LATERAL (SELECT * FROM iot.enocean_device_state s "
+			"                       WHERE s.tenant_id = $1 AND s.eurid = u.e OFFSET 0 FOR UPDATE) AS s "
+			"  CROSS JOIN LATERAL (SELECT * FROM iot.enocean_device d "
+			"                       WHERE d.tenant_id = $1 AND d.eurid = u.e OFFSET 0) AS d "
+			"  LEFT JOIN LATERAL (SELECT i.enabled, i.definition ->> 'encoding' AS encoding "
+			"                       FROM iot.device_interface i "
+			"                      WHERE i.tenant_id = $1 AND i.connector = 'enocean' AND i.node_id = u.e "
+			"                     OFFSET 0) AS i ON true "
+			/* the platform device, as the foundation's ingest would look it up */
+			"  LEFT JOIN LATERAL (SELECT coalesce(x.default_stream_id, x.id) AS default_stream, x.tags, "
+			"                            x.properties, x.group_id, g.path, "
+			"                            ST_Y(x.static_location::geometry) AS lat, "
+			"                            ST_X(x.static_location::geometry) AS lon, x.static_alt, x.static_accuracy "
+			"                       FROM iot.device x "
+			"                       JOIN iot.device_group g ON g.tenant_id = x.tenant_id AND g.id = x.group_id "
+			"                      WHERE x.tenant_id = $1 AND x.id = d.device_id OFFSET 0) AS p ON true",
 			2, types, args, SPI_OK_SELECT);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -320,6 +390,7 @@ eno_load_devices(EnoCall *call)
 		dev->rlc_next = (uint64) get_int64(tup, desc, 20, &isnull);
 		dev->has_rlc = !isnull;
 		dev->recent = parse_recent(DatumGetJsonbP(SPI_getbinval(tup, desc, 21, &isnull)));
+		platform_device(dev, tup, desc);
 		dev->last_telemetry_pkt = dev->last_signal_pkt = -1;
 		entry = hash_search(call->devices, dev->eurid, HASH_ENTER, NULL);
 		entry->dev = dev;
