@@ -405,25 +405,19 @@ run(FunctionCallInfo fcinfo, Input *inputs, int n)
 			   sizeof(pg_uuid_t));
 		call.tenant = PointerGetDatum(u);
 	}
-	eno_load_devices(&call);
-	if (call.devices != NULL && any_chained(&call))
+	eno_load_devices(&call);	/* creates call.devices, possibly empty */
+	if (any_chained(&call))
 		eno_load_chains(&call);
 
 	order = palloc(sizeof(int) * Max(call.npackets, 1));
 	for (int i = 0; i < call.npackets; i++)
 		order[i] = i;
 	qsort_arg(order, call.npackets, sizeof(int), compare_received, &call);
-	if (call.devices != NULL)
-		for (int k = 0; k < call.npackets; k++)
-			eno_process_packet(&call, order[k]);
-	else
-		for (int k = 0; k < call.npackets; k++)
-			if (call.packets[k].t != NULL)
-				eno_process_packet(&call, k);
+	for (int k = 0; k < call.npackets; k++)
+		eno_process_packet(&call, order[k]);
 
 	store_messages(&call);
-	if (call.devices != NULL)
-		finish_devices(&call, order);
+	finish_devices(&call, order);
 	count_gateways(&call);
 	eno_store_results(&call);
 	SPI_finish();

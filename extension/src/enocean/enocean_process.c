@@ -493,6 +493,16 @@ duplicate(EnoCall *call, EnoPacket *pkt, EnoDevice *dev, int index)
 	foreach(lc, dev->recent)
 	{
 		r = lfirst(lc);
+		/*
+		 * Telegrams are processed in reception order: one older than the
+		 * window can match no later telegram of this call (the state keeps
+		 * only the window anyway).
+		 */
+		if (pkt->received - r->at > call->window_us)
+		{
+			dev->recent = foreach_delete_current(dev->recent, lc);
+			continue;
+		}
 		if (r->fp == fp && Abs(pkt->received - r->at) <= call->window_us)
 		{
 			EnoDup	   *d = palloc(sizeof(EnoDup));
