@@ -21,7 +21,9 @@ SELECT count(*) FROM (SELECT iot.enocean_device_onboard(d) FROM jsonb_array_elem
   {"sourceEurid": "0181b744", "eep": "A5-02-05", "friendlyID": "addressed", "destinationEurid": "0194E3B9"},
   {"sourceEurid": "04138bb4", "eep": "D2-14-41", "friendlyID": "multisensor"},
   {"sourceEurid": "05000001", "eep": "A5-99-01", "friendlyID": "unknown profile"},
-  {"sourceEurid": "051b03c9", "eep": "A5-09-09", "friendlyID": "co2"}
+  {"sourceEurid": "051b03c9", "eep": "A5-09-09", "friendlyID": "co2"},
+  {"sourceEurid": "01c0ffee", "eep": "A5-02-05", "friendlyID": "PSK teach-in",
+   "securityProfile": {"psk": "000102030405060708090a0b0c0d0e0f", "secureTeachIn": "true"}}
 ]$$) d) x;
 -- the security material shows in the API without the key; backups hold it
 SELECT iot.enocean_device_get('01a0b0c0') -> 'securityProfile';
@@ -50,7 +52,13 @@ INSERT INTO f VALUES
   ('notfound', '\x55000a0701eba500005508050000010001ffffffff40000a'),
   ('co2_teachin', '\x55000a0701eba508284680051b03c90001ffffffff40000d'),
   ('ute', '\x55000d0701fdd480ff61000050d2051b03c90001ffffffff4000db'),
-  ('erp2', '\x55000a020a9b22051b03c900005a08160150a2');
+  ('erp2', '\x55000a020a9b22051b03c900005a08160150a2'),
+  -- a secure teach-in whose RLC and key are encrypted with the device's
+  -- PSK (VAES, RLC 0), then a SEC_R telegram with the taught key (vectors
+  -- made with the openssl command line: enc -aes-128-ecb, mac CMAC)
+  ('pti1', '\x5500110701a53528f363589573bb2454475701c0ffee0001ffffffff400079'),
+  ('pti2', '\x55001207011835403846509a4425688f7fdef201c0ffee0001ffffffff400068'),
+  ('pdata', '\x5500130701733173a171928f00000010c54b8c0901c0ffee0001ffffffff40001d');
 -- one telegram per call, in order; times a second apart unless given
 CREATE FUNCTION pg_temp.rx(name text, at text) RETURNS SETOF iot.enocean_result
     LANGUAGE sql AS $$ SELECT * FROM iot.enocean_ingest('ap-1', (SELECT frame FROM f WHERE f.name = rx.name), at::timestamptz) $$;
@@ -82,6 +90,12 @@ SELECT outcome, detail FROM pg_temp.rx('v2', '2024-05-01 12:00:15+00');
 
 -- vector 3: a PTM switch's secure nibble, read with D2-03-00
 SELECT outcome, detail, pg_temp.show(message_id) FROM pg_temp.rx('v3', '2024-05-01 12:00:20+00');
+
+-- a teach-in encrypted with the pre-shared key: key 112233..., RLC 0x10
+SELECT outcome, detail FROM pg_temp.rx('pti1', '2024-05-01 12:00:25+00');
+SELECT outcome, detail FROM pg_temp.rx('pti2', '2024-05-01 12:00:25.1+00');
+SELECT encode(security_key, 'hex') AS key, to_hex(slf::int) AS slf FROM iot.enocean_device WHERE tenant_id = :'t' AND eurid = '01c0ffee';
+SELECT outcome, detail, pg_temp.show(message_id) FROM pg_temp.rx('pdata', '2024-05-01 12:00:26+00');
 
 -- vector 4: a SEC_CDM chain of four parts carrying 31 encrypted bytes:
 -- reassembled, authenticated, decrypted, then RORG D1 (MSC) with an EEP
