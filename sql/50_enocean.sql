@@ -585,22 +585,6 @@ CREATE FUNCTION iot.enocean_ingest_batch(gateways text[], frames bytea[], receiv
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'pgiot_enocean_ingest_batch';
 
--- A duplicate received after its telegram was stored: its gateway and
--- RSSI are added to the kept message's metadata.network.enocean.duplicates.
--- (Tenant roles may not update messages; this does, for their own rows.)
-CREATE FUNCTION iot._enocean_note_duplicates(ids bigint[], created timestamptz[], dups jsonb[]) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-    UPDATE iot.message m
-       SET metadata = jsonb_set(m.metadata, '{network,enocean,duplicates}',
-                                coalesce(m.metadata #> '{network,enocean,duplicates}', '[]') || u.dups)
-      FROM unnest($1, $2, $3) AS u(id, created, dups)
-     WHERE m.id = u.id AND m.created = u.created AND m.tenant_id = iot.require_tenant()
-       AND m.metadata #> '{network,enocean}' IS NOT NULL
-$$;
-REVOKE EXECUTE ON FUNCTION iot._enocean_note_duplicates(bigint[], timestamptz[], jsonb[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION iot._enocean_note_duplicates(bigint[], timestamptz[], jsonb[]) TO pgiot_tenant, pgiot_service;
-
 -- Chains whose next part did not come within pgiot.enocean_chain_timeout
 -- are dropped; their parts count as not processed.
 CREATE FUNCTION iot._enocean_maintenance() RETURNS jsonb

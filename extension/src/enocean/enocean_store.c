@@ -14,6 +14,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -777,10 +778,41 @@ store_notes(EnoCall *call)
 		col_add(&dups, JsonbPGetDatum(eno_dups_jsonb(note->dups)), false);
 	}
 	{
-		Oid			types[3] = {INT8ARRAYOID, array_of(TIMESTAMPTZOID), JSONBARRAYOID};
-		Datum		args[3] = {col_array(&ids), col_array(&created), col_array(&dups)};
+		Oid			types[4] = {UUIDOID, INT8ARRAYOID, array_of(TIMESTAMPTZOID), JSONBARRAYOID};
+		Datum		args[4] = {call->tenant, col_array(&ids), col_array(&created), col_array(&dups)};
+		Oid			owner;
+		Oid			save_user;
+		int			save_context;
+		bool		isnull;
 
-		eno_spi(call, "SELECT iot._enocean_note_duplicates($1, $2, $3)", 3, types, args, SPI_OK_SELECT);
+		/*
+		 * Tenant roles may not update messages.  This one statement runs as
+		 * the owner of iot.message, for rows of the tenant the caller acts
+		 * for (call->tenant, established as the caller), and changes only
+		 * the duplicates list of the kept telegrams' metadata.
+		 */
+		eno_spi(call, "SELECT relowner FROM pg_catalog.pg_class WHERE oid = 'iot.message'::pg_catalog.regclass",
+				0, NULL, NULL, SPI_OK_SELECT);
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		GetUserIdAndSecContext(&save_user, &save_context);
+		SetUserIdAndSecContext(owner, save_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		PG_TRY();
+		{
+			eno_spi(call,
+					"UPDATE iot.message m "
+					"   SET metadata = jsonb_set(m.metadata, '{network,enocean,duplicates}', "
+					"          coalesce(m.metadata #> '{network,enocean,duplicates}', '[]') || u.dups) "
+					"  FROM unnest($2, $3, $4) AS u(id, created, dups) "
+					" WHERE m.id = u.id AND m.created = u.created AND m.tenant_id = $1 "
+					"   AND m.metadata #> '{network,enocean}' IS NOT NULL",
+					4, types, args, SPI_OK_UPDATE);
+		}
+		PG_FINALLY();
+		{
+			SetUserIdAndSecContext(save_user, save_context);
+		}
+		PG_END_TRY();
 	}
 }
 

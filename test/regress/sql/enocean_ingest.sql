@@ -220,6 +220,17 @@ SELECT count(*) FROM iot.enocean_devices();
 SELECT iot.enocean_device_statistics(), iot.enocean_gateway_statistics(), iot.enocean_telemetry_most_recent();
 -- a telegram of another tenant's device is an unknown device here
 SELECT outcome, detail FROM iot.enocean_ingest('ap-9', '\x55000A0701EBA500005008051B03C90100FFFFFFFF500090', '2021-01-29 17:00:00+00');
+-- a role bound to the tenant does the same work under row-level security,
+-- including recording a later call's duplicate on the stored message
+CREATE ROLE enocean_tenant_role;
+SELECT iot.tenant_bind_role('enocean_tenant_role', 'enocean-other');
+SET ROLE enocean_tenant_role;
+SELECT iot.enocean_device_onboard('{"sourceEurid": "051b03c9", "eep": "A5-09-09"}') ->> 'deviceId';
+SELECT outcome FROM iot.enocean_ingest('ap-9', '\x55000A0701EBA500005008051B03C90100FFFFFFFF500090', '2021-01-29 17:01:00+00');
+SELECT outcome FROM iot.enocean_ingest('ap-8', '\x55000A0701EBA500005008051B03C90100FFFFFFFF500090', '2021-01-29 17:01:00.2+00', -91);
+SELECT current_user, metadata -> 'network' FROM iot.message;
+SELECT count(*) AS other_tenants_rows FROM iot.enocean_device_state WHERE eurid <> '051b03c9';
+RESET ROLE;
 SELECT iot.use_tenant('enocean-t') IS NOT NULL;
 
 -- the hot path is C, not PL/pgSQL
