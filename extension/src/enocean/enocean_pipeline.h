@@ -5,8 +5,8 @@
  *   enocean_ingest.c   entry points, input, orchestration, result rows
  *   enocean_process.c  per-telegram work: duplicates, ADT, chaining,
  *                      security, signal/teach-in/EEP decoding, statistics
- *   enocean_store.c    the statements: load devices/state/chains (locked),
- *                      write state, gateways, unknown senders, chains,
+ *   enocean_load.c     the reads: devices with state (locked), chains
+ *   enocean_store.c    the writes: state, gateways, unknown senders, chains,
  *                      events, duplicate notes
  *   enocean_doc.c      the connector's documents (message value, events)
  */
@@ -180,11 +180,20 @@ typedef struct EnoCall
 	MemoryContext build_cxt;	/* enocean_doc.c's, reset after each document */
 } EnoCall;
 
-/* enocean_store.c */
+/* the devices of a call (EnoCall.devices) by EURID */
+typedef struct EnoDevEntry
+{
+	char		eurid[9];
+	EnoDevice  *dev;
+} EnoDevEntry;
+
+/* enocean_load.c */
 extern void eno_spi(EnoCall *call, const char *sql, int nargs, Oid *types, Datum *args, int expect);
 extern void eno_load_devices(EnoCall *call);
 extern EnoDevice *eno_device(EnoCall *call, uint32 sender);
 extern void eno_load_chains(EnoCall *call);
+
+/* enocean_store.c */
 extern void eno_store_results(EnoCall *call);
 
 /* enocean_process.c */

@@ -1,184 +1,23 @@
 /*
- * enocean_store.c: the statements of one iot.enocean_ingest call, each
- * over arrays built from the whole call:
- *
- *   load    the devices of the senders with their state, state rows
- *           locked in EURID order (concurrent calls for the same devices
- *           serialise, so duplicate detection and rolling codes hold);
- *           the pending chains of those devices
- *   store   device state, security taught in, gateways (upsert with
- *           counts), unknown senders (upsert, an event for new ones),
- *           chains, events (iot.event_emit), duplicate notes
+ * enocean_store.c: what one iot.enocean_ingest call writes, each with one
+ * statement over arrays built from the whole call: device state, security
+ * taught in, gateways (upsert adding the counts), unknown senders (upsert,
+ * an event for new ones), chains, events (iot.event_emit), the duplicates
+ * of messages stored by earlier calls.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
 #include "utils/jsonb.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "enocean_columns.h"
 #include "enocean_json.h"
 #include "enocean_pipeline.h"
 #include "ingest/jsonb_util.h"
-
-void
-eno_spi(EnoCall *call, const char *sql, int nargs, Oid *types, Datum *args, int expect)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
-
-	MemoryContextSwitchTo(call->cxt);
-	if (rc != expect)
-		elog(ERROR, "pgiot enocean: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
-}
-
-/* Arrays of one column, built element by element. */
-typedef struct Column
-{
-	Oid			type;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *values;
-	bool	   *nulls;
-	int			n;
-	int			cap;
-} Column;
-
-/* the devices of a call by EURID */
-typedef struct DevEntry
-{
-	char		eurid[9];
-	EnoDevice  *dev;
-} DevEntry;
-
-static void
-col_init(Column *c, Oid type, int capacity)
-{
-	c->type = type;
-	get_typlenbyvalalign(type, &c->typlen, &c->typbyval, &c->typalign);
-	c->cap = Max(capacity, 1);
-	c->values = palloc(sizeof(Datum) * c->cap);
-	c->nulls = palloc(sizeof(bool) * c->cap);
-	c->n = 0;
-}
-
-static void
-col_add(Column *c, Datum v, bool isnull)
-{
-	if (c->n == c->cap)
-	{
-		c->cap *= 2;
-		c->values = repalloc(c->values, sizeof(Datum) * c->cap);
-		c->nulls = repalloc(c->nulls, sizeof(bool) * c->cap);
-	}
-	c->values[c->n] = v;
-	c->nulls[c->n] = isnull;
-	c->n++;
-}
-
-static Datum
-col_array(Column *c)
-{
-	int			dims[1] = {c->n};
-	int			lbs[1] = {1};
-
-	return PointerGetDatum(construct_md_array(c->values, c->nulls, 1, dims, lbs, c->type,
-											  c->typlen, c->typbyval, c->typalign));
-}
-
-static Oid
-array_of(Oid type)
-{
-	return get_array_type(type);
-}
-
-EnoDevice *
-eno_device(EnoCall *call, uint32 sender)
-{
-	char		key[9];
-	DevEntry   *entry;
-
-	snprintf(key, sizeof(key), "%08x", sender);
-	entry = hash_search(call->devices, key, HASH_FIND, NULL);
-	return entry ? entry->dev : NULL;
-}
-
-static char *
-get_text(HeapTuple tup, TupleDesc desc, int col, bool *isnull)
-{
-	Datum		d = SPI_getbinval(tup, desc, col, isnull);
-
-	return *isnull ? NULL : TextDatumGetCString(d);
-}
-
-static int64
-get_int64(HeapTuple tup, TupleDesc desc, int col, bool *isnull)
-{
-	Datum		d = SPI_getbinval(tup, desc, col, isnull);
-
-	return *isnull ? 0 : DatumGetInt64(d);
-}
-
-static uint32
-hex32(const char *s)
-{
-	return (uint32) strtoul(s, NULL, 16);
-}
-
-/* recent: [{"f": "<hex>", "t": µs, "i": id, "c": µs}] */
-static List *
-parse_recent(Jsonb *j)
-{
-	List	   *out = NIL;
-	JsonbIterator *it = JsonbIteratorInit(&j->root);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	EnoRecent  *r = NULL;
-	char		key = 0;
-
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (tok == WJB_BEGIN_OBJECT)
-		{
-			r = palloc0(sizeof(EnoRecent));
-			r->pkt = -1;
-		}
-		else if (tok == WJB_END_OBJECT && r != NULL)
-		{
-			out = lappend(out, r);
-			r = NULL;
-		}
-		else if (tok == WJB_KEY && v.val.string.len == 1)
-			key = v.val.string.val[0];
-		else if (tok == WJB_VALUE && r != NULL)
-		{
-			if (key == 'f' && v.type == jbvString)
-			{
-				char	   *s = pnstrdup(v.val.string.val, v.val.string.len);
-
-				r->fp = strtoull(s, NULL, 16);
-			}
-			else if (v.type == jbvNumeric)
-			{
-				int64		n = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-																  NumericGetDatum(v.val.numeric)));
-
-				if (key == 't')
-					r->at = n;
-				else if (key == 'i')
-					r->id = n;
-				else if (key == 'c')
-					r->created = n;
-			}
-		}
-	}
-	return out;
-}
 
 static Jsonb *
 recent_jsonb(EnoCall *call, EnoDevice *dev)
@@ -211,238 +50,6 @@ recent_jsonb(EnoCall *call, EnoDevice *dev)
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL));
 }
 
-/*
- * The platform device and interface as the foundation's ingest describes
- * them (DeviceInfo, InterfaceInfo), so that its set-based store needs no
- * lookup of its own; columns 22..33 of the load query.
- */
-static void
-platform_device(EnoDevice *dev, HeapTuple tup, TupleDesc desc)
-{
-	DeviceInfo *info;
-	bool		isnull;
-	Datum		d;
-
-	SPI_getbinval(tup, desc, 22, &isnull);
-	if (isnull)
-		return;					/* no platform device: ingest will say so */
-	info = palloc0(sizeof(DeviceInfo));
-	info->id = dev->device_id;
-	info->default_stream_id = get_text(tup, desc, 22, &isnull);
-	info->tags = datumCopy(SPI_getbinval(tup, desc, 23, &isnull), false, -1);
-	info->properties = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 24, &isnull));
-	info->group_id = get_text(tup, desc, 25, &isnull);
-	info->group_path = get_text(tup, desc, 26, &isnull);
-	d = SPI_getbinval(tup, desc, 27, &isnull);
-	if (!isnull)
-	{
-		info->static_location.present = true;
-		info->static_location.lat = DatumGetFloat8(d);
-		info->static_location.lon = DatumGetFloat8(SPI_getbinval(tup, desc, 28, &isnull));
-		d = SPI_getbinval(tup, desc, 29, &isnull);
-		if ((info->static_location.has_alt = !isnull))
-			info->static_location.alt = DatumGetFloat8(d);
-		d = SPI_getbinval(tup, desc, 30, &isnull);
-		if ((info->static_location.has_accuracy = !isnull))
-			info->static_location.accuracy = DatumGetFloat8(d);
-		info->static_location.provider = "static";
-	}
-	dev->platform = info;
-	d = SPI_getbinval(tup, desc, 31, &isnull);
-	if (!isnull)
-	{
-		InterfaceInfo *iface = palloc0(sizeof(InterfaceInfo));
-
-		iface->connector = "enocean";
-		iface->node_id = dev->eurid;
-		iface->device_id = dev->device_id;
-		iface->enabled = DatumGetBool(d);
-		iface->encoding = get_text(tup, desc, 32, &isnull);
-		dev->iface = iface;
-	}
-}
-
-void
-eno_load_devices(EnoCall *call)
-{
-	Column		eurids;
-	HASHCTL		ctl;
-	Oid			types[2] = {UUIDOID, TEXTARRAYOID};
-	Datum		args[2];
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = 9;
-	ctl.entrysize = sizeof(DevEntry);
-	ctl.hcxt = call->cxt;
-	call->devices = hash_create("pgiot enocean devices", Max(call->npackets, 16), &ctl,
-								HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-
-	col_init(&eurids, TEXTOID, call->npackets);
-	{
-		HTAB	   *seen;
-		HASHCTL		sctl;
-
-		memset(&sctl, 0, sizeof(sctl));
-		sctl.keysize = 9;
-		sctl.entrysize = 9;
-		sctl.hcxt = call->cxt;
-		seen = hash_create("pgiot enocean senders", Max(call->npackets, 16), &sctl,
-						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-		for (int i = 0; i < call->npackets; i++)
-		{
-			char		key[9];
-			bool		found;
-
-			if (call->packets[i].t == NULL)
-				continue;
-			snprintf(key, sizeof(key), "%08x", call->packets[i].t->sender);
-			hash_search(seen, key, HASH_ENTER, &found);
-			if (!found)
-				col_add(&eurids, CStringGetTextDatum(key), false);
-		}
-	}
-	if (eurids.n == 0)
-		return;
-	args[0] = call->tenant;
-	args[1] = col_array(&eurids);
-	/*
-	 * One index lookup per sender whatever the statistics say (OFFSET 0
-	 * keeps each LATERAL a parametrised scan: freshly onboarded fleets
-	 * have no statistics yet, and a join planned for one row would be
-	 * quadratic); the state rows are locked in EURID order.
-	 */
-	eno_spi(call,
-			"SELECT d.eurid, d.device_id, d.eep, d.friendly_id, d.location, d.custom_tag, d.destination, "
-			"       d.security_key, d.slf, d.psk, d.secure_teach_in, d.is_ptm, "
-			"       d.active AND coalesce(i.enabled, true), "
-			"       s.total, s.processed, s.not_processed, s.duplicates, s.first_seen, s.last_seen, "
-			"       s.rlc_next, s.recent, "
-			"       p.default_stream, p.tags, p.properties, p.group_id, p.path, p.lat, p.lon, "
-			"       p.static_alt, p.static_accuracy, i.enabled, i.encoding "
-			"  FROM (SELECT DISTINCT e FROM unnest($2::text[]) AS e ORDER BY e) AS u "
-			"  CROSS JOIN LATERAL (SELECT * FROM iot.enocean_device_state s "
-			"                       WHERE s.tenant_id = $1 AND s.eurid = u.e OFFSET 0 FOR UPDATE) AS s "
-			"  CROSS JOIN LATERAL (SELECT * FROM iot.enocean_device d "
-			"                       WHERE d.tenant_id = $1 AND d.eurid = u.e OFFSET 0) AS d "
-			"  LEFT JOIN LATERAL (SELECT i.enabled, i.definition ->> 'encoding' AS encoding "
-			"                       FROM iot.device_interface i "
-			"                      WHERE i.tenant_id = $1 AND i.connector = 'enocean' AND i.node_id = u.e "
-			"                     OFFSET 0) AS i ON true "
-			/* the platform device, as the foundation's ingest would look it up */
-			"  LEFT JOIN LATERAL (SELECT coalesce(x.default_stream_id, x.id) AS default_stream, x.tags, "
-			"                            x.properties, x.group_id, g.path, "
-			"                            ST_Y(x.static_location::geometry) AS lat, "
-			"                            ST_X(x.static_location::geometry) AS lon, x.static_alt, x.static_accuracy "
-			"                       FROM iot.device x "
-			"                       JOIN iot.device_group g ON g.tenant_id = x.tenant_id AND g.id = x.group_id "
-			"                      WHERE x.tenant_id = $1 AND x.id = d.device_id OFFSET 0) AS p ON true",
-			2, types, args, SPI_OK_SELECT);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		EnoDevice  *dev = palloc0(sizeof(EnoDevice));
-		DevEntry   *entry;
-		bool		isnull;
-		char	   *s;
-		Datum		d;
-
-		s = get_text(tup, desc, 1, &isnull);
-		strlcpy(dev->eurid, s, sizeof(dev->eurid));
-		dev->sender = hex32(s);
-		dev->device_id = get_text(tup, desc, 2, &isnull);
-		dev->eep = get_text(tup, desc, 3, &isnull);
-		dev->profile = eep_find(dev->eep);
-		dev->friendly_id = get_text(tup, desc, 4, &isnull);
-		dev->location = get_text(tup, desc, 5, &isnull);
-		dev->custom_tag = get_text(tup, desc, 6, &isnull);
-		dev->destination = hex32(get_text(tup, desc, 7, &isnull));
-		d = SPI_getbinval(tup, desc, 8, &isnull);
-		if (!isnull)
-		{
-			bytea	   *k = DatumGetByteaPP(d);
-
-			memcpy(dev->key, VARDATA_ANY(k), ENO_KEY_LEN);
-			dev->has_key = true;
-		}
-		d = SPI_getbinval(tup, desc, 9, &isnull);
-		dev->slf = isnull ? 0 : DatumGetInt16(d);
-		d = SPI_getbinval(tup, desc, 10, &isnull);
-		if (!isnull)
-		{
-			bytea	   *k = DatumGetByteaPP(d);
-
-			memcpy(dev->psk, VARDATA_ANY(k), ENO_KEY_LEN);
-			dev->has_psk = true;
-		}
-		dev->secure_teach_in = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
-		dev->is_ptm = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
-		dev->active = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
-		dev->total = get_int64(tup, desc, 14, &isnull);
-		dev->processed = get_int64(tup, desc, 15, &isnull);
-		dev->not_processed = get_int64(tup, desc, 16, &isnull);
-		dev->duplicates = get_int64(tup, desc, 17, &isnull);
-		d = SPI_getbinval(tup, desc, 18, &isnull);
-		dev->has_first_seen = !isnull;
-		dev->first_seen = isnull ? 0 : DatumGetTimestampTz(d);
-		d = SPI_getbinval(tup, desc, 19, &isnull);
-		dev->has_last_seen = !isnull;
-		dev->last_seen = isnull ? 0 : DatumGetTimestampTz(d);
-		dev->rlc_next = (uint64) get_int64(tup, desc, 20, &isnull);
-		dev->has_rlc = !isnull;
-		dev->recent = parse_recent(DatumGetJsonbP(SPI_getbinval(tup, desc, 21, &isnull)));
-		platform_device(dev, tup, desc);
-		dev->last_telemetry_pkt = dev->last_signal_pkt = -1;
-		entry = hash_search(call->devices, dev->eurid, HASH_ENTER, NULL);
-		entry->dev = dev;
-	}
-}
-
-void
-eno_load_chains(EnoCall *call)
-{
-	Column		eurids;
-	Oid			types[2] = {UUIDOID, TEXTARRAYOID};
-	Datum		args[2];
-	HASH_SEQ_STATUS seq;
-	DevEntry   *entry;
-
-	col_init(&eurids, TEXTOID, hash_get_num_entries(call->devices));
-	hash_seq_init(&seq, call->devices);
-	while ((entry = hash_seq_search(&seq)) != NULL)
-		col_add(&eurids, CStringGetTextDatum(entry->eurid), false);
-	if (eurids.n == 0)
-		return;
-	args[0] = call->tenant;
-	args[1] = col_array(&eurids);
-	eno_spi(call,
-			"SELECT eurid, kind, seq, state, first_at, last_at FROM iot.enocean_chain "
-			" WHERE tenant_id = $1 AND eurid = ANY ($2)",
-			2, types, args, SPI_OK_SELECT);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		EnoDevice  *dev = eno_device(call, hex32(get_text(tup, desc, 1, &isnull)));
-		EnoChainSlot *slot = palloc0(sizeof(EnoChainSlot));
-		bytea	   *state;
-
-		if (dev == NULL)
-			continue;
-		slot->kind = (uint8) DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
-		slot->seq = (uint8) DatumGetInt16(SPI_getbinval(tup, desc, 3, &isnull));
-		state = DatumGetByteaPP(SPI_getbinval(tup, desc, 4, &isnull));
-		slot->first_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
-		slot->last_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
-		slot->in_db = true;
-		if (!eno_chain_deserialize((const uint8 *) VARDATA_ANY(state), VARSIZE_ANY_EXHDR(state),
-								   &slot->chain))
-			slot->done = true;	/* unreadable: dropped */
-		dev->chains = lappend(dev->chains, slot);
-	}
-}
-
 static void
 store_state(EnoCall *call)
 {
@@ -455,7 +62,7 @@ store_state(EnoCall *call)
 	Oid			types[15];
 	Datum		args[15];
 	HASH_SEQ_STATUS seq;
-	DevEntry   *entry;
+	EnoDevEntry   *entry;
 	Column		sk,
 				ss,
 				se;
@@ -642,7 +249,7 @@ static void
 store_chains(EnoCall *call)
 {
 	HASH_SEQ_STATUS seq;
-	DevEntry   *entry;
+	EnoDevEntry   *entry;
 	Column		del[3];
 	Column		put[6];
 	static const Oid deltypes[3] = {TEXTOID, INT2OID, INT2OID};
