@@ -17,6 +17,16 @@ int			pgiot_retention_days = 365;
 int			pgiot_audit_retention_days = 30;
 char	   *pgiot_clock = NULL;
 int			pgiot_last_seen_resolution = 1000;
+int			pgiot_enocean_duplicate_window = 500;
+int			pgiot_enocean_chain_timeout = 1000;
+int			pgiot_enocean_rlc_window = 128;
+int			pgiot_enocean_json_format = PGIOT_ENOCEAN_JSON_CLASSIC;
+
+static const struct config_enum_entry enocean_json_formats[] = {
+	{"classic", PGIOT_ENOCEAN_JSON_CLASSIC, false},
+	{"current", PGIOT_ENOCEAN_JSON_CURRENT, false},
+	{NULL, 0, false}
+};
 
 static bool
 check_partition_interval(char **newval, void **extra, GucSource source)
@@ -77,5 +87,21 @@ pgiot_define_gucs(void)
 							"Coalesces the row updates of chatty devices; 0 writes on every message.",
 							&pgiot_last_seen_resolution, 1000, 0, 3600 * 1000,
 							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.enocean_duplicate_window",
+							"Copies of an EnOcean telegram received within this time are duplicates.",
+							NULL, &pgiot_enocean_duplicate_window, 500, 0, 60000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.enocean_chain_timeout",
+							"A chained EnOcean message is dropped when its next part is later than this.",
+							NULL, &pgiot_enocean_chain_timeout, 1000, 1, 600000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.enocean_rlc_window",
+							"Rolling codes tried for an EnOcean secure telegram with an implicit RLC.",
+							NULL, &pgiot_enocean_rlc_window, 128, 1, 65536,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("pgiot.enocean_json_format",
+							 "Shape of the EnOcean connector JSON: classic (2021 examples) or current.",
+							 NULL, &pgiot_enocean_json_format, PGIOT_ENOCEAN_JSON_CLASSIC,
+							 enocean_json_formats, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgiot");
 }

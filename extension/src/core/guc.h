@@ -18,6 +18,13 @@ extern int	pgiot_retention_days;		/* drop message partitions older than this */
 extern int	pgiot_audit_retention_days; /* purge audit entries older than this */
 extern char *pgiot_clock;				/* pgiot.now: fixed platform clock, or "" */
 extern int	pgiot_last_seen_resolution; /* ms: last_seen/last_contact rewritten at most this often */
+extern int	pgiot_enocean_duplicate_window; /* ms within which copies of a telegram are duplicates */
+extern int	pgiot_enocean_chain_timeout;	/* ms a chained message waits for its next part */
+extern int	pgiot_enocean_rlc_window;	/* implicit rolling codes tried after the expected one */
+extern int	pgiot_enocean_json_format;	/* PGIOT_ENOCEAN_JSON_* */
+
+#define PGIOT_ENOCEAN_JSON_CLASSIC 0
+#define PGIOT_ENOCEAN_JSON_CURRENT 1
 
 extern void pgiot_define_gucs(void);
 

@@ -338,9 +338,10 @@ require_tenant(IngestBatch *b)
 /*
  * Run the whole pipeline.  raise_errors: the first rejected item raises
  * its error (iot.ingest); otherwise rejects are audited (iot.ingest_batch).
+ * Connectors that build their items in C (EnOcean) call it directly.
  */
-static void
-run_batch(IngestBatch *b, bool raise_errors)
+void
+ingest_run_batch(IngestBatch *b, bool raise_errors)
 {
 	Oid			argtype = TIMESTAMPTZOID;
 	Datum		created;
@@ -444,7 +445,7 @@ pgiot_ingest(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("message must be a JSON object")));
 	ingest_item_parse_message(item, &message);
-	run_batch(&b, true);
+	ingest_run_batch(&b, true);
 	PG_RETURN_INT64(item->id);
 }
 
@@ -482,7 +483,7 @@ pgiot_ingest_batch(PG_FUNCTION_ARGS)
 		ingest_item_parse(item, &v);
 	}
 	if (b.n > 0)
-		run_batch(&b, false);
+		ingest_run_batch(&b, false);
 
 	for (int i = 0; i < b.n; i++)
 	{

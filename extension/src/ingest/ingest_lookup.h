@@ -53,4 +53,11 @@ extern void ingest_provision(IngestBatch *b);
 /* last_seen of the devices, last_contact of the interfaces (2 statements). */
 extern void ingest_touch_devices(IngestBatch *b);
 
+/*
+ * ingest.c: validate, resolve, enrich and store the items of b (b->n,
+ * b->items; everything else zero).  Afterwards each item has its id or
+ * its sqlerrcode/error; b->created is the stored messages' created.
+ */
+extern void ingest_run_batch(IngestBatch *b, bool raise_errors);
+
 #endif
