@@ -1,0 +1,69 @@
+/* batch.c: size- and time-bounded JSON array batches. */
+#include "batch.h"
+
+#include "pg.h"
+
+void
+batch_init(Batch *b, int max_items, long max_ms)
+{
+	sb_init(&b->json);
+	b->count = 0;
+	b->first_ms = 0;
+	b->max_items = max_items;
+	b->max_ms = max_ms;
+}
+
+void
+batch_add(Batch *b, const char *item, size_t len)
+{
+	if (b->count == 0)
+	{
+		sb_reset(&b->json);
+		sb_append(&b->json, "[", 1);
+		b->first_ms = mono_ms();
+	}
+	else
+		sb_append(&b->json, ",", 1);
+	sb_append(&b->json, item, len);
+	b->count++;
+}
+
+bool
+batch_due(const Batch *b)
+{
+	return b->count > 0 && (b->count >= b->max_items || mono_ms() - b->first_ms >= b->max_ms);
+}
+
+long
+batch_ms_left(const Batch *b)
+{
+	long long	left;
+
+	if (b->count == 0)
+		return -1;
+	left = b->first_ms + b->max_ms - mono_ms();
+	return left < 0 ? 0 : (long) left;
+}
+
+const char *
+batch_close(Batch *b)
+{
+	if (b->count == 0)
+		return "[]";
+	sb_append(&b->json, "]", 1);
+	b->json.len--;				/* so that a later add continues the array */
+	return b->json.data;
+}
+
+void
+batch_reset(Batch *b)
+{
+	sb_reset(&b->json);
+	b->count = 0;
+}
+
+void
+batch_free(Batch *b)
+{
+	sb_free(&b->json);
+}
