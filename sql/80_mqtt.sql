@@ -15,7 +15,7 @@
 CREATE TABLE iot.mqtt_client_cert (
     tenant_id    uuid NOT NULL REFERENCES iot.tenant ON DELETE CASCADE,
     fingerprint  text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{64}$'),
-    client_id    text NOT NULL CHECK (client_id ~ '^[A-Za-z0-9:_.-]{1,269}$'),
+    client_id    text NOT NULL CHECK (client_id ~ '^[A-Za-z0-9:_.-]+$' AND length(client_id) <= 269),
     enabled      boolean NOT NULL DEFAULT true,
     comment      text,
     created      timestamptz NOT NULL DEFAULT iot.now(),
@@ -39,11 +39,11 @@ BEGIN
             USING ERRCODE = 'invalid_text_representation',
                   DETAIL = 'Expected the SHA-256 of the DER certificate as 64 hexadecimal digits.';
     END IF;
-    IF client_id !~ '^[A-Za-z0-9:_.-]{1,269}$' THEN
+    IF client_id IS NULL OR client_id !~ '^[A-Za-z0-9:_.-]+$' OR length(client_id) > 269 THEN
         RAISE EXCEPTION 'invalid MQTT client id "%"', client_id
             USING ERRCODE = 'invalid_text_representation',
                   DETAIL = format('Character %s is not allowed (A-Z a-z 0-9 : _ . -) or the length is not 1..269.',
-                                  coalesce(nullif(strpos(client_id, substring(client_id FROM '[^A-Za-z0-9:_.-]')), 0), length(client_id)));
+                                  coalesce(nullif(strpos(client_id, substring(client_id FROM '[^A-Za-z0-9:_.-]')), 0), length(client_id) + 1));
     END IF;
     INSERT INTO iot.mqtt_client_cert (tenant_id, fingerprint, client_id, comment)
     VALUES (iot.require_tenant(), fp, client_id, comment);
@@ -297,8 +297,10 @@ BEGIN
                 WHEN 'subscribe' THEN
                     IF ev ->> 'mode' = 'device' THEN PERFORM iot._mqtt_subscribed(t, ev); END IF;
                 WHEN 'denied' THEN
-                    PERFORM iot.audit('mqtt', format('%s client %s may not %s on topic "%s"',
-                                                     ev ->> 'mode', ev ->> 'clientId', ev ->> 'access', ev ->> 'topic'),
+                    PERFORM iot.audit('mqtt', format('%s client %s may not %s topic "%s"',
+                                                     ev ->> 'mode', ev ->> 'clientId',
+                                                     CASE ev ->> 'access' WHEN 'publish' THEN 'publish on' ELSE 'subscribe to' END,
+                                                     ev ->> 'topic'),
                                       'PI802', jsonb_build_object('clientId', ev ->> 'clientId', 'mode', ev ->> 'mode',
                                                                   'topic', ev ->> 'topic', 'access', ev ->> 'access'));
                 ELSE
