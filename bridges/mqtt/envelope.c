@@ -104,11 +104,13 @@ put_real(StrBuf *out, double d)
 			break;
 	}
 	sb_puts(out, buf);
+	if (strpbrk(buf, ".eE") == NULL)
+		sb_puts(out, ".0");		/* a real stays a real (29.0, not 29) */
 }
 
 /* JSON text of a (re-built) value; numbers keep their shortest form. */
-static void
-put_dumped(StrBuf *out, json_t *j)
+void
+envelope_put_json(StrBuf *out, json_t *j)
 {
 	const char *key;
 	json_t	   *v;
@@ -126,7 +128,7 @@ put_dumped(StrBuf *out, json_t *j)
 				first = false;
 				sb_json_string(out, key, strlen(key));
 				sb_puts(out, ":");
-				put_dumped(out, v);
+				envelope_put_json(out, v);
 			}
 			sb_puts(out, "}");
 			break;
@@ -136,7 +138,7 @@ put_dumped(StrBuf *out, json_t *j)
 			{
 				if (i > 0)
 					sb_puts(out, ",");
-				put_dumped(out, v);
+				envelope_put_json(out, v);
 			}
 			sb_puts(out, "]");
 			break;
@@ -349,7 +351,7 @@ envelope_build(const UpTopic *up, const Pattern *patterns, int npatterns, const 
 				sb_puts(out, ",\"message\":");
 			}
 			if (kind == TK_DEV_DATA && expand_short_keys(doc))
-				put_dumped(out, doc);
+				envelope_put_json(out, doc);
 			else
 				sb_append(out, payload, len);	/* as received: validated, never re-written */
 			sb_puts(out, "}");
@@ -408,12 +410,12 @@ envelope_build(const UpTopic *up, const Pattern *patterns, int npatterns, const 
 					if (json_object_get(raw, "sender"))
 						json_object_set(net, "sender", json_object_get(raw, "sender"));
 					sb_puts(out, ",\"network\":{\"enocean\":");
-					put_dumped(out, net);
+					envelope_put_json(out, net);
 					sb_puts(out, "}");
 					json_decref(net);
 				}
 				sb_puts(out, ",\"message\":");
-				put_dumped(out, msg);
+				envelope_put_json(out, msg);
 				sb_puts(out, "}");
 				json_decref(msg);
 			}

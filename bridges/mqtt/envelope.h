@@ -40,6 +40,10 @@ typedef struct Pattern
 /* "filter=kind filter=kind ..." → patterns; false (with err) on a bad entry. */
 extern int	patterns_parse(const char *spec, Pattern **out, char *err, size_t errlen);
 
+/* JSON text of a value (numbers in their shortest round-trip form). */
+struct json_t;
+extern void envelope_put_json(StrBuf *out, struct json_t *j);
+
 extern EnvKind envelope_build(const UpTopic *up, const Pattern *patterns, int npatterns,
 							  const void *payload, size_t len, const char *received,
 							  StrBuf *out, char *err, size_t errlen);

@@ -190,13 +190,15 @@ deliver(void *arg, const OutboxRow *row)
 	const char *mode,
 			   *client;
 	json_t	   *message;
-	char	   *text;
+	StrBuf		text;
 	char		topic[1024];
 	int			rc;
 
 	if (!b->connected)
 		return "broker not connected";
-	doc = json_loads(row->payload, JSON_DECODE_INT_AS_REAL, &e);
+	doc = json_loads(row->payload, 0, &e);
+	if (doc == NULL)
+		doc = json_loads(row->payload, JSON_DECODE_INT_AS_REAL, &e);
 	if (doc == NULL)
 		return "outbox payload is not JSON";
 	mode = json_string_value(json_object_get(doc, "mode"));
@@ -213,9 +215,10 @@ deliver(void *arg, const OutboxRow *row)
 		json_decref(doc);
 		return "downlink topic too long";
 	}
-	text = json_dumps(message, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-	rc = mosquitto_publish(b->mosq, NULL, topic, (int) strlen(text), text, 1, false);
-	free(text);
+	sb_init(&text);
+	envelope_put_json(&text, message);
+	rc = mosquitto_publish(b->mosq, NULL, topic, (int) text.len, text.data, 1, false);
+	sb_free(&text);
 	json_decref(doc);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return "publish failed";
