@@ -162,7 +162,22 @@ on_acl_check(int event, void *event_data, void *userdata)
 	const char *topic = ed->topic;
 
 	if (c == NULL)
-		return MOSQ_ERR_ACL_DENIED;
+	{
+		/*
+		 * A disconnected persistent session (the bridge's, typically):
+		 * messages are queued for what it subscribed to while it was
+		 * authenticated; the service topics only for the service user.
+		 */
+		const char *user = mosquitto_client_username(ed->client);
+		PluginState *st = plugin_state();
+
+		if (ed->access != MOSQ_ACL_READ)
+			return MOSQ_ERR_ACL_DENIED;
+		if (strncmp(topic, "pgiot/", 6) != 0)
+			return MOSQ_ERR_SUCCESS;
+		return (user != NULL && st->service_user != NULL && strcmp(user, st->service_user) == 0 &&
+				strncmp(topic, "pgiot/up/", 9) == 0) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	}
 	if (c->mode == MQTT_MODE_SERVICE)
 	{
 		int			caps;
