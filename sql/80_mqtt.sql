@@ -194,10 +194,16 @@ BEGIN
         RETURNING * INTO i;
         IF i.node_id IS NOT NULL THEN
             PERFORM iot._interface_status_event(i, NULL);
+            RETURN;
         END IF;
-        RETURN;
+        -- the bridge's ingest provisioned it meanwhile (data raced the
+        -- session event): record the session on it, as its first status
+        SELECT * INTO i FROM iot.device_interface x
+         WHERE x.tenant_id = t AND x.connector = 'mqtt' AND x.node_id = cid FOR UPDATE;
+        previous := NULL;
+    ELSE
+        previous := i.status;
     END IF;
-    previous := i.status;
     UPDATE iot.device_interface x
        SET status = CASE WHEN x.enabled THEN 'ONLINE' ELSE x.status END,
            activity = x.activity - 'lastSessionEndTime' || act,

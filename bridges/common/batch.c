@@ -1,6 +1,9 @@
 /* batch.c: size- and time-bounded JSON array batches. */
 #include "batch.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "pg.h"
 
 void
@@ -9,6 +12,9 @@ batch_init(Batch *b, int max_items, long max_ms)
 	sb_init(&b->json);
 	b->count = 0;
 	b->first_ms = 0;
+	b->starts = NULL;
+	b->lens = NULL;
+	b->cap = 0;
 	b->max_items = max_items;
 	b->max_ms = max_ms;
 }
@@ -24,6 +30,19 @@ batch_add(Batch *b, const char *item, size_t len)
 	}
 	else
 		sb_append(&b->json, ",", 1);
+	if (b->count == b->cap)
+	{
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->starts = realloc(b->starts, sizeof(size_t) * (size_t) b->cap);
+		b->lens = realloc(b->lens, sizeof(size_t) * (size_t) b->cap);
+		if (b->starts == NULL || b->lens == NULL)
+		{
+			fprintf(stderr, "out of memory\n");
+			abort();
+		}
+	}
+	b->starts[b->count] = b->json.len;
+	b->lens[b->count] = len;
 	sb_append(&b->json, item, len);
 	b->count++;
 }
@@ -63,7 +82,20 @@ batch_reset(Batch *b)
 }
 
 void
+batch_item_array(const Batch *b, int i, StrBuf *out)
+{
+	sb_reset(out);
+	sb_append(out, "[", 1);
+	sb_append(out, b->json.data + b->starts[i], b->lens[i]);
+	sb_append(out, "]", 1);
+}
+
+void
 batch_free(Batch *b)
 {
 	sb_free(&b->json);
+	free(b->starts);
+	free(b->lens);
+	b->starts = b->lens = NULL;
+	b->cap = 0;
 }

@@ -13,6 +13,9 @@ typedef struct Batch
 {
 	StrBuf		json;			/* "[item,item" (closed by batch_close) */
 	int			count;
+	size_t	   *starts;			/* offset of each item in json */
+	size_t	   *lens;
+	int			cap;
 	long long	first_ms;		/* when the oldest item came in */
 	int			max_items;
 	long		max_ms;
@@ -27,6 +30,8 @@ extern long batch_ms_left(const Batch *b);
 /* The JSON text of the array (valid until the next add/reset). */
 extern const char *batch_close(Batch *b);
 extern void batch_reset(Batch *b);
+/* Item i alone as a one-element JSON array, into out. */
+extern void batch_item_array(const Batch *b, int i, StrBuf *out);
 extern void batch_free(Batch *b);
 
 #endif

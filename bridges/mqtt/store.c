@@ -130,6 +130,81 @@ clear_all(Store *s)
 	s->held = 0;
 }
 
+static const char *const kind_sql[3] = {
+	"SELECT count(*) FILTER (WHERE error_code IS NULL), count(*) FILTER (WHERE error_code IS NOT NULL) "
+	"FROM iot.ingest_batch($1::jsonb)",
+	"SELECT iot.mqtt_handle($1::jsonb)",
+	"SELECT iot.audit('mqtt', a ->> 'message', a ->> 'code', a -> 'details', 'ERROR') "
+	"FROM jsonb_array_elements($1::jsonb) a"
+};
+
+/*
+ * A batch the server refused (an error, the connection alive): write each
+ * item in its own transaction, so that one poisonous item (a bug, a
+ * payload the server cannot take) is audited and dropped instead of
+ * stopping the bridge.  False when the connection went away meanwhile.
+ */
+static bool
+flush_one_by_one(Store *s, PgLink *db)
+{
+	StrBuf		one;
+
+	sb_init(&one);
+	for (TenantItems *t = s->tenants; t; t = t->next)
+	{
+		Batch	   *kinds[3] = {&t->data, &t->control, &t->audit};
+
+		for (int k = 0; k < 3; k++)
+			for (int i = 0; i < kinds[k]->count; i++)
+			{
+				const char *p[1] = {t->tenant};
+				const char *q[1];
+				PGresult   *r;
+				bool		ok;
+
+				batch_item_array(kinds[k], i, &one);
+				q[0] = one.data;
+				ok = run(db, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL) &&
+					run(db, "SELECT set_config('iot.tenant', $1, true)", 1, p, PGRES_TUPLES_OK, NULL) &&
+					run(db, kind_sql[k], 1, q, PGRES_TUPLES_OK, &r);
+				if (ok)
+				{
+					if (k == 0)
+					{
+						s->stored += atoll(PQgetvalue(r, 0, 0));
+						s->rejected += atoll(PQgetvalue(r, 0, 1));
+					}
+					PQclear(r);
+					ok = run(db, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
+				}
+				if (!ok)
+				{
+					char		msg[600];
+					const char *a[3];
+
+					if (db->conn == NULL)
+					{
+						sb_free(&one);
+						return false;
+					}
+					run(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
+					snprintf(msg, sizeof(msg), "the bridge dropped an item PostgreSQL refused: %.400s",
+							 PQerrorMessage(db->conn));
+					log_event(LOG_ERROR, "%s: %.300s", msg, one.data);
+					a[0] = t->tenant;
+					a[1] = msg;
+					a[2] = one.len > 4000 ? NULL : one.data;
+					run(db, "SELECT set_config('iot.tenant', $1, false), "
+						"iot.audit('mqtt', $2, 'PI803', jsonb_build_object('item', $3::text)), "
+						"set_config('iot.tenant', '', false)", 3, a, PGRES_TUPLES_OK, NULL);
+					s->rejected++;
+				}
+			}
+	}
+	sb_free(&one);
+	return true;
+}
+
 bool
 store_flush(Store *s, PgLink *db)
 {
@@ -155,9 +230,18 @@ store_flush(Store *s, PgLink *db)
 		bool		alive = db->conn != NULL;
 
 		if (alive)
+		{
 			run(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
-		/* held items stay; a refused statement is retried too, but not in a tight loop */
-		s->retry_at_ms = mono_ms() + (alive ? 1000 : pg_wait_ms(db) + 10);
+			log_event(LOG_WARNING, "PostgreSQL refused a batch of %d items; writing them one by one", s->held);
+			if (flush_one_by_one(s, db))
+			{
+				s->retry_at_ms = 0;
+				clear_all(s);
+				return true;
+			}
+		}
+		/* connection lost: every held item stays for the next attempt */
+		s->retry_at_ms = mono_ms() + pg_wait_ms(db) + 10;
 		log_event(LOG_WARNING, "flush of %d held items failed; retrying", s->held);
 		return false;
 	}

@@ -124,4 +124,18 @@ q -c "UPDATE iot.tenant SET settings = settings || '{\"autoProvisioning\": false
 out=$(pub urn:lo:nsid:mqtt:newcomer "$OTHER" dev/data '{"value":{}}')
 expect_match "auto-provisioning off: an unknown client is refused" "Connection Refused" "$out"
 
+# --- a batch PostgreSQL refuses does not stop the bridge ----------------------------
+# (the bridge's role loses EXECUTE on the control handler for a moment)
+q -c "REVOKE EXECUTE ON FUNCTION iot.mqtt_handle(jsonb) FROM PUBLIC"
+mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -i urn:lo:nsid:mqtt:devB -u json+device -P "$DEV" -t dev/cmd/res -q 1 -m '{"res":{},"cid":1}' &
+P1=$!
+mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -i urn:lo:nsid:mqtt:devD -u json+device -P "$DEV" -t dev/data -q 1 -m '{"value":{"poison":"neighbour"}}' &
+wait $P1 $!
+wait_sql "an item PostgreSQL refuses is audited and dropped" \
+  "SELECT count(*) FROM iot.audit_log WHERE code = 'PI803' AND message LIKE '%dropped an item%'" "1"
+wait_sql "the items around it are stored" "SELECT count(*) FROM iot.message WHERE value ? 'poison'" "1"
+q -c "GRANT EXECUTE ON FUNCTION iot.mqtt_handle(jsonb) TO PUBLIC"
+pub urn:lo:nsid:mqtt:devD "$DEV" dev/data '{"value":{"later":1}}' >/dev/null
+wait_sql "and the bridge goes on" "SELECT count(*) FROM iot.message WHERE value ? 'later'" "1"
+
 echo "$ASSERTS assertions passed"
