@@ -278,3 +278,45 @@ BEGIN
     RETURN jsonb_build_object('handled', ok, 'ignored', ignored, 'rejected', bad);
 END
 $$;
+
+-- The bridge's flush: one statement (one transaction, one round trip)
+-- for every tenant of a batch:
+--   [{"tenant": uuid, "data": [ingest items], "control": [control items],
+--     "audit": [{"message", "code", "details"}]}, ...]
+-- Data goes through iot.ingest_batch, control messages through
+-- iot.mqtt_handle, malformed publications to the audit log.  The caller
+-- must be allowed to act for each tenant (pgiot_service).
+CREATE FUNCTION iot.mqtt_store(batches jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    b        jsonb;
+    stored   bigint := 0;
+    rejected bigint := 0;
+    controls bigint := 0;
+    ok       bigint;
+    bad      bigint;
+BEGIN
+    IF jsonb_typeof(batches) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'mqtt_store takes a JSON array of per-tenant batches' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR b IN SELECT e FROM jsonb_array_elements(batches) e LOOP
+        PERFORM iot.use_tenant(b ->> 'tenant');
+        IF jsonb_array_length(coalesce(b -> 'data', '[]')) > 0 THEN
+            SELECT count(*) FILTER (WHERE error_code IS NULL), count(*) FILTER (WHERE error_code IS NOT NULL)
+              INTO ok, bad FROM iot.ingest_batch(b -> 'data');
+            stored := stored + ok;
+            rejected := rejected + bad;
+        END IF;
+        IF jsonb_array_length(coalesce(b -> 'control', '[]')) > 0 THEN
+            PERFORM iot.mqtt_handle(b -> 'control');
+            controls := controls + jsonb_array_length(b -> 'control');
+        END IF;
+        PERFORM iot.audit('mqtt', a ->> 'message', a ->> 'code', a -> 'details', 'ERROR')
+           FROM jsonb_array_elements(coalesce(b -> 'audit', '[]')) a;
+        rejected := rejected + jsonb_array_length(coalesce(b -> 'audit', '[]'));
+    END LOOP;
+    PERFORM set_config('iot.tenant', '', true);
+    RETURN jsonb_build_object('stored', stored, 'rejected', rejected, 'controls', controls);
+END
+$$;

@@ -334,14 +334,18 @@ run(Bridge *b)
 				mosquitto_disconnect(b->mosq);
 			}
 		}
-		if (b->store.held > 0 && (store_due(&b->store) || stop_deadline != 0))
+		if (b->store.inflight != NULL)
+			store_poll(&b->store, &b->db);
+		if (stop_deadline != 0 && b->store.held > 0)
 		{
-			if (stop_deadline == 0 || mono_ms() >= b->store.retry_at_ms)
-				store_flush(&b->store, &b->db);
+			if (mono_ms() >= b->store.retry_at_ms)
+				store_flush_wait(&b->store, &b->db);
 			else
 				usleep(10000);
 		}
-		if (stop_deadline == 0 &&
+		else if (store_due(&b->store))
+			store_start_flush(&b->store, &b->db);
+		if (stop_deadline == 0 && b->store.inflight == NULL &&
 			(outbox_notified(&b->db, "mqtt") || mono_ms() >= next_poll))
 		{
 			drain_outbox(b);
@@ -353,7 +357,7 @@ run(Bridge *b)
 			mosquitto_publish(b->mosq, NULL, "pgiot/down/heartbeat", 0, NULL, 0, false);
 			next_heartbeat = mono_ms() + 2000;
 		}
-		if (b->db.conn == NULL && b->store.held == 0 && stop_deadline == 0)
+		if (b->db.conn == NULL && b->store.held == 0 && stop_deadline == 0 && mono_ms() >= b->store.retry_at_ms)
 			pg_get(&b->db);		/* keep LISTENing even when idle */
 	}
 	if (b->store.held > 0)

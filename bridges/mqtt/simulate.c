@@ -11,7 +11,8 @@
  *
  * Each payload is {"streamId": S, "value": {"seq": n, "temp": t}} where
  * seq counts 1..m per device, so a store can be checked for loss and
- * duplicates.  The last line is "published P acknowledged A failed F".
+ * duplicates.  It prints when publishing started (every device connected,
+ * wall clock) and, last, "published P acknowledged A failed F".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -115,6 +116,7 @@ main(int argc, char **argv)
 	long long	start,
 				total,
 				published = 0;
+	struct timespec publishing = {0, 0};	/* wall clock when every device was connected */
 	struct pollfd *fds;
 	int		   *owner;
 
@@ -218,6 +220,11 @@ main(int argc, char **argv)
 			mosquitto_loop_misc(sim.devices[i].mosq);
 		if (!all_connected)
 			continue;
+		if (publishing.tv_sec == 0)
+		{
+			clock_gettime(CLOCK_REALTIME, &publishing);
+			start = mono_ms();	/* the rate counts from here */
+		}
 		/* publish what the rate allows so far, round-robin over the devices */
 		due = rate > 0 ? (long long) ((mono_ms() - start) / 1000.0 * rate) : total;
 		if (due > total)
@@ -264,6 +271,7 @@ main(int argc, char **argv)
 		if (qos == 0)
 			acked = published - sim.failed;
 		printf("devices %d seconds %.2f rate %.0f/s\n", n, secs, secs > 0 ? acked / secs : 0);
+		printf("publishing started at %ld.%03ld\n", (long) publishing.tv_sec, publishing.tv_nsec / 1000000);
 		printf("published %lld acknowledged %lld failed %lld\n", published - sim.failed, acked, sim.failed);
 		mosquitto_lib_cleanup();
 		return acked == total ? 0 : 1;

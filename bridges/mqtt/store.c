@@ -1,5 +1,5 @@
 /*
- * store.c: per-tenant batches written in one transaction per flush.
+ * store.c: per-tenant batches, flushed asynchronously by one statement.
  */
 #include "store.h"
 
@@ -15,14 +15,15 @@ store_init(Store *s, int max_items, long max_ms)
 	memset(s, 0, sizeof(*s));
 	s->max_items = max_items;
 	s->max_ms = max_ms;
+	sb_init(&s->doc);
 }
 
 static TenantItems *
-tenant_items(Store *s, const char *tenant)
+tenant_items(Store *s, TenantItems **list, const char *tenant)
 {
 	TenantItems *t;
 
-	for (t = s->tenants; t; t = t->next)
+	for (t = *list; t; t = t->next)
 		if (strcmp(t->tenant, tenant) == 0)
 			return t;
 	t = calloc(1, sizeof(TenantItems));
@@ -30,28 +31,51 @@ tenant_items(Store *s, const char *tenant)
 	batch_init(&t->data, s->max_items, s->max_ms);
 	batch_init(&t->control, s->max_items, s->max_ms);
 	batch_init(&t->audit, s->max_items, s->max_ms);
-	t->next = s->tenants;
-	s->tenants = t;
+	t->next = *list;
+	*list = t;
 	return t;
+}
+
+static Batch *
+kind_batch(TenantItems *t, int kind)
+{
+	return kind == ITEM_DATA ? &t->data : kind == ITEM_CONTROL ? &t->control : &t->audit;
 }
 
 void
 store_add(Store *s, const char *tenant, ItemKind kind, const char *json, size_t len)
 {
-	TenantItems *t = tenant_items(s, tenant);
+	TenantItems *t = tenant_items(s, &s->current, tenant);
 
-	if (s->held == 0)
+	if (s->held == s->inflight_count)
 		s->oldest_ms = mono_ms();
-	batch_add(kind == ITEM_DATA ? &t->data : kind == ITEM_CONTROL ? &t->control : &t->audit, json, len);
+	batch_add(kind_batch(t, kind), json, len);
 	s->held++;
+}
+
+static void
+free_list(TenantItems **list)
+{
+	while (*list)
+	{
+		TenantItems *t = *list;
+
+		*list = t->next;
+		batch_free(&t->data);
+		batch_free(&t->control);
+		batch_free(&t->audit);
+		free(t);
+	}
 }
 
 bool
 store_due(const Store *s)
 {
-	if (s->held == 0 || mono_ms() < s->retry_at_ms)
+	int			waiting = s->held - s->inflight_count;
+
+	if (waiting == 0 || s->inflight != NULL || mono_ms() < s->retry_at_ms)
 		return false;
-	return s->held >= s->max_items || mono_ms() - s->oldest_ms >= s->max_ms;
+	return waiting >= s->max_items || mono_ms() - s->oldest_ms >= s->max_ms;
 }
 
 long
@@ -59,75 +83,62 @@ store_ms_left(const Store *s)
 {
 	long long	due;
 	long long	now = mono_ms();
+	int			waiting = s->held - s->inflight_count;
 
-	if (s->held == 0)
+	if (waiting == 0 || s->inflight != NULL)
 		return -1;
-	due = s->held >= s->max_items ? now : s->oldest_ms + s->max_ms;
+	due = waiting >= s->max_items ? now : s->oldest_ms + s->max_ms;
 	if (due < s->retry_at_ms)
 		due = s->retry_at_ms;
 	return due <= now ? 0 : (long) (due - now);
 }
 
-static bool
-run(PgLink *db, const char *sql, int n, const char *const *params, ExecStatusType expect,
-	PGresult **out)
-{
-	return pg_exec(db, sql, n, params, expect, out);
-}
-
-/* Write one tenant's items inside the open transaction. */
-static bool
-flush_tenant(Store *s, PgLink *db, TenantItems *t, long long *stored, long long *rejected,
-			 long long *controls)
-{
-	const char *p[1];
-	PGresult   *r;
-
-	p[0] = t->tenant;
-	if (!run(db, "SELECT set_config('iot.tenant', $1, true)", 1, p, PGRES_TUPLES_OK, NULL))
-		return false;
-	if (t->data.count > 0)
-	{
-		p[0] = batch_close(&t->data);
-		if (!run(db, "SELECT count(*) FILTER (WHERE error_code IS NULL), count(*) FILTER (WHERE error_code IS NOT NULL) "
-				 "FROM iot.ingest_batch($1::jsonb)", 1, p, PGRES_TUPLES_OK, &r))
-			return false;
-		*stored += atoll(PQgetvalue(r, 0, 0));
-		*rejected += atoll(PQgetvalue(r, 0, 1));
-		PQclear(r);
-	}
-	if (t->control.count > 0)
-	{
-		p[0] = batch_close(&t->control);
-		if (!run(db, "SELECT iot.mqtt_handle($1::jsonb)", 1, p, PGRES_TUPLES_OK, NULL))
-			return false;
-		*controls += t->control.count;
-	}
-	if (t->audit.count > 0)
-	{
-		p[0] = batch_close(&t->audit);
-		if (!run(db, "SELECT iot.audit('mqtt', a ->> 'message', a ->> 'code', a -> 'details', 'ERROR') "
-				 "FROM jsonb_array_elements($1::jsonb) a", 1, p, PGRES_TUPLES_OK, NULL))
-			return false;
-		*rejected += t->audit.count;
-	}
-	return true;
-}
-
 static void
-clear_all(Store *s)
+put_batch(StrBuf *doc, const char *key, Batch *b)
 {
-	while (s->tenants)
-	{
-		TenantItems *t = s->tenants;
+	if (b->count == 0)
+		return;
+	sb_printf(doc, ",\"%s\":", key);
+	sb_puts(doc, batch_close(b));
+}
 
-		s->tenants = t->next;
-		batch_free(&t->data);
-		batch_free(&t->control);
-		batch_free(&t->audit);
-		free(t);
+bool
+store_start_flush(Store *s, PgLink *db)
+{
+	PGconn	   *c;
+	const char *params[1];
+	int			n = 0;
+
+	if (s->inflight != NULL || s->held == 0)
+		return false;
+	if ((c = pg_get(db)) == NULL)
+	{
+		s->retry_at_ms = mono_ms() + pg_wait_ms(db);
+		return false;
 	}
-	s->held = 0;
+	sb_reset(&s->doc);
+	sb_puts(&s->doc, "[");
+	for (TenantItems *t = s->current; t; t = t->next)
+	{
+		sb_printf(&s->doc, "%s{\"tenant\":\"%s\"", n++ ? "," : "", t->tenant);
+		put_batch(&s->doc, "data", &t->data);
+		put_batch(&s->doc, "control", &t->control);
+		put_batch(&s->doc, "audit", &t->audit);
+		sb_puts(&s->doc, "}");
+	}
+	sb_puts(&s->doc, "]");
+	params[0] = s->doc.data;
+	if (!PQsendQueryParams(c, "SELECT iot.mqtt_store($1::jsonb)", 1, NULL, params, NULL, NULL, 0))
+	{
+		log_event(LOG_WARNING, "cannot send a flush: %s", PQerrorMessage(c));
+		pg_check(db);
+		s->retry_at_ms = mono_ms() + 500;
+		return false;
+	}
+	s->inflight = s->current;
+	s->current = NULL;
+	s->inflight_count = s->held;
+	return true;
 }
 
 static const char *const kind_sql[3] = {
@@ -139,43 +150,43 @@ static const char *const kind_sql[3] = {
 };
 
 /*
- * A batch the server refused (an error, the connection alive): write each
+ * A flush PostgreSQL refused (an error, the connection alive): write each
  * item in its own transaction, so that one poisonous item (a bug, a
  * payload the server cannot take) is audited and dropped instead of
  * stopping the bridge.  False when the connection went away meanwhile.
  */
 static bool
-flush_one_by_one(Store *s, PgLink *db)
+flush_one_by_one(Store *s, PgLink *db, TenantItems *list)
 {
 	StrBuf		one;
 
 	sb_init(&one);
-	for (TenantItems *t = s->tenants; t; t = t->next)
-	{
-		Batch	   *kinds[3] = {&t->data, &t->control, &t->audit};
-
+	for (TenantItems *t = list; t; t = t->next)
 		for (int k = 0; k < 3; k++)
-			for (int i = 0; i < kinds[k]->count; i++)
+		{
+			Batch	   *b = kind_batch(t, k);
+
+			for (int i = 0; i < b->count; i++)
 			{
 				const char *p[1] = {t->tenant};
 				const char *q[1];
 				PGresult   *r;
 				bool		ok;
 
-				batch_item_array(kinds[k], i, &one);
+				batch_item_array(b, i, &one);
 				q[0] = one.data;
-				ok = run(db, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL) &&
-					run(db, "SELECT set_config('iot.tenant', $1, true)", 1, p, PGRES_TUPLES_OK, NULL) &&
-					run(db, kind_sql[k], 1, q, PGRES_TUPLES_OK, &r);
+				ok = pg_exec(db, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL) &&
+					pg_exec(db, "SELECT set_config('iot.tenant', $1, true)", 1, p, PGRES_TUPLES_OK, NULL) &&
+					pg_exec(db, kind_sql[k], 1, q, PGRES_TUPLES_OK, &r);
 				if (ok)
 				{
-					if (k == 0)
+					if (k == ITEM_DATA)
 					{
 						s->stored += atoll(PQgetvalue(r, 0, 0));
 						s->rejected += atoll(PQgetvalue(r, 0, 1));
 					}
 					PQclear(r);
-					ok = run(db, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
+					ok = pg_exec(db, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
 				}
 				if (!ok)
 				{
@@ -187,70 +198,152 @@ flush_one_by_one(Store *s, PgLink *db)
 						sb_free(&one);
 						return false;
 					}
-					run(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
+					pg_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
 					snprintf(msg, sizeof(msg), "the bridge dropped an item PostgreSQL refused: %.400s",
 							 PQerrorMessage(db->conn));
 					log_event(LOG_ERROR, "%s: %.300s", msg, one.data);
 					a[0] = t->tenant;
 					a[1] = msg;
 					a[2] = one.len > 4000 ? NULL : one.data;
-					run(db, "SELECT set_config('iot.tenant', $1, false), "
-						"iot.audit('mqtt', $2, 'PI803', jsonb_build_object('item', $3::text)), "
-						"set_config('iot.tenant', '', false)", 3, a, PGRES_TUPLES_OK, NULL);
+					pg_exec(db, "SELECT set_config('iot.tenant', $1, false), "
+							"iot.audit('mqtt', $2, 'PI803', jsonb_build_object('item', $3::text)), "
+							"set_config('iot.tenant', '', false)", 3, a, PGRES_TUPLES_OK, NULL);
 					s->rejected++;
 				}
 			}
-	}
+		}
 	sb_free(&one);
 	return true;
 }
 
-bool
-store_flush(Store *s, PgLink *db)
+/* The flush failed on the connection: its items go back before the newer ones. */
+static void
+put_back(Store *s)
 {
-	long long	stored = 0,
-				rejected = 0,
-				controls = 0;
-	bool		ok;
-
-	if (s->held == 0)
-		return true;
-	if (pg_get(db) == NULL)
+	for (TenantItems *t = s->current; t; t = t->next)
 	{
-		s->retry_at_ms = mono_ms() + pg_wait_ms(db);
-		return false;
-	}
-	ok = run(db, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL);
-	for (TenantItems *t = s->tenants; ok && t; t = t->next)
-		ok = flush_tenant(s, db, t, &stored, &rejected, &controls);
-	if (ok)
-		ok = run(db, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
-	if (!ok)
-	{
-		bool		alive = db->conn != NULL;
+		TenantItems *into = tenant_items(s, &s->inflight, t->tenant);
 
-		if (alive)
+		for (int k = 0; k < 3; k++)
 		{
-			run(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
-			log_event(LOG_WARNING, "PostgreSQL refused a batch of %d items; writing them one by one", s->held);
-			if (flush_one_by_one(s, db))
+			Batch	   *from = kind_batch(t, k);
+
+			for (int i = 0; i < from->count; i++)
+				batch_add(kind_batch(into, k), from->json.data + from->starts[i], from->lens[i]);
+		}
+	}
+	free_list(&s->current);
+	s->current = s->inflight;
+	s->inflight = NULL;
+	s->inflight_count = 0;
+	s->oldest_ms = mono_ms();
+}
+
+static void
+flush_done(Store *s, PGresult *r)
+{
+	const char *v = PQgetvalue(r, 0, 0);
+	long long	a = 0,
+				b = 0,
+				c = 0;
+
+	/* {"stored": n, "controls": n, "rejected": n} */
+	const char *p;
+
+	if ((p = strstr(v, "\"stored\": ")) != NULL)
+		a = atoll(p + 10);
+	if ((p = strstr(v, "\"rejected\": ")) != NULL)
+		b = atoll(p + 12);
+	if ((p = strstr(v, "\"controls\": ")) != NULL)
+		c = atoll(p + 12);
+	log_event(LOG_DEBUG, "flushed %d items: %s", s->inflight_count, v);
+	s->stored += a;
+	s->rejected += b;
+	s->controls += c;
+	s->held -= s->inflight_count;
+	s->inflight_count = 0;
+	free_list(&s->inflight);
+	s->retry_at_ms = 0;
+}
+
+/* Take the result of the flush in flight (blocking when wait). */
+static bool
+finish(Store *s, PgLink *db, bool wait)
+{
+	PGresult   *r;
+	PGresult   *result = NULL;
+	bool		failed = false;
+
+	if (s->inflight == NULL)
+		return true;
+	if (db->conn == NULL)
+		failed = true;
+	else
+	{
+		if (!wait)
+		{
+			if (!PQconsumeInput(db->conn))
+				failed = true;
+			else if (PQisBusy(db->conn))
+				return false;
+		}
+		while (!failed && (r = PQgetResult(db->conn)) != NULL)
+		{
+			if (PQresultStatus(r) == PGRES_TUPLES_OK && result == NULL)
+				result = r;
+			else
 			{
-				s->retry_at_ms = 0;
-				clear_all(s);
-				return true;
+				if (PQresultStatus(r) != PGRES_TUPLES_OK)
+				{
+					log_event(LOG_WARNING, "flush failed: %s", PQresultErrorMessage(r));
+					failed = true;
+				}
+				PQclear(r);
 			}
 		}
-		/* connection lost: every held item stays for the next attempt */
-		s->retry_at_ms = mono_ms() + pg_wait_ms(db) + 10;
-		log_event(LOG_WARNING, "flush of %d held items failed; retrying", s->held);
-		return false;
 	}
-	log_event(LOG_DEBUG, "flushed %d items: %lld stored, %lld rejected, %lld control", s->held,
-			  stored, rejected, controls);
-	s->stored += stored;
-	s->rejected += rejected;
-	s->controls += controls;
-	s->retry_at_ms = 0;
-	clear_all(s);
+	if (!failed && result != NULL)
+	{
+		flush_done(s, result);
+		PQclear(result);
+		return true;
+	}
+	if (result)
+		PQclear(result);
+	pg_check(db);
+	if (db->conn != NULL)
+	{
+		/* PostgreSQL refused the statement: item by item */
+		TenantItems *list = s->inflight;
+
+		log_event(LOG_WARNING, "PostgreSQL refused a batch of %d items; writing them one by one",
+				  s->inflight_count);
+		if (flush_one_by_one(s, db, list))
+		{
+			s->held -= s->inflight_count;
+			s->inflight_count = 0;
+			free_list(&s->inflight);
+			return true;
+		}
+	}
+	log_event(LOG_WARNING, "flush of %d items failed (PostgreSQL away); they are kept", s->inflight_count);
+	put_back(s);
+	s->retry_at_ms = mono_ms() + pg_wait_ms(db) + 10;
 	return true;
+}
+
+bool
+store_poll(Store *s, PgLink *db)
+{
+	return finish(s, db, false);
+}
+
+bool
+store_flush_wait(Store *s, PgLink *db)
+{
+	if (s->inflight != NULL)
+		finish(s, db, true);
+	if (s->held > 0 && store_start_flush(s, db))
+		finish(s, db, true);
+	return s->held == 0;
 }

@@ -1,11 +1,13 @@
 /*
  * store.h: what the bridge holds until PostgreSQL has it.  Items are kept
- * per tenant (ingest and the control handler act for one tenant at a
- * time) and written in one transaction per flush:
- *     set_config('iot.tenant', ...), iot.ingest_batch(data items),
- *     iot.mqtt_handle(control items), iot.audit(rejects)
- * for every tenant, then COMMIT.  Nothing is dropped while the database is
- * away: the flush is retried with back-off and the items stay held.
+ * per tenant and written by one statement per flush,
+ *     SELECT iot.mqtt_store('[{"tenant", "data", "control", "audit"}, ...]')
+ * (one transaction, one round trip), sent asynchronously: the bridge goes
+ * on reading MQTT while PostgreSQL works.  Items that arrive meanwhile
+ * wait for the next flush.  Nothing is dropped while the database is
+ * away: a flush that fails on a lost connection puts its items back; one
+ * PostgreSQL refuses (an error) is written item by item, and only the items
+ * that still fail are audited and dropped.
  */
 #ifndef PGIOT_MQTT_STORE_H
 #define PGIOT_MQTT_STORE_H
@@ -26,15 +28,18 @@ typedef struct TenantItems
 
 typedef struct Store
 {
-	TenantItems *tenants;
-	int			held;			/* items of every kind */
-	long long	oldest_ms;		/* when the oldest held item came in */
+	TenantItems *current;		/* accumulating */
+	TenantItems *inflight;		/* sent, waiting for the result */
+	int			held;			/* items of current + inflight */
+	int			inflight_count;
+	long long	oldest_ms;		/* when the oldest item of current came in */
 	int			max_items;
 	long		max_ms;
 	long long	stored;			/* data messages stored so far */
 	long long	rejected;		/* refused by ingest or malformed */
 	long long	controls;
 	long long	retry_at_ms;	/* after a failed flush */
+	StrBuf		doc;
 } Store;
 
 typedef enum
@@ -46,9 +51,14 @@ typedef enum
 
 extern void store_init(Store *s, int max_items, long max_ms);
 extern void store_add(Store *s, const char *tenant, ItemKind kind, const char *json, size_t len);
+/* Time to start a flush (none in flight, enough held or old enough). */
 extern bool store_due(const Store *s);
 extern long store_ms_left(const Store *s);
-/* Write everything held; true when the store is empty afterwards. */
-extern bool store_flush(Store *s, PgLink *db);
+/* Send the held items; false when the connection is not there. */
+extern bool store_start_flush(Store *s, PgLink *db);
+/* A flush in flight: consume its result if it arrived; true when none is in flight any more. */
+extern bool store_poll(Store *s, PgLink *db);
+/* Flush everything, waiting (shutdown); true when the store is empty. */
+extern bool store_flush_wait(Store *s, PgLink *db);
 
 #endif

@@ -12,6 +12,7 @@ source test/lib/mqtt.sh
 source test/lib/assert.sh
 W=$(mktemp -d /tmp/pgiot-mqtt-dev.XXXXXX); chmod 755 "$W"
 trap 'mqtt_stop $W; tmp_pg_stop $W/pg; [ -n "${KEEP:-}" ] || rm -rf $W' EXIT
+trap 'exit 1' INT TERM
 tmp_pg_start "$W/pg" >/dev/null || exit 1
 mqtt_start "$W" || exit 1
 

@@ -12,6 +12,7 @@ source test/lib/assert.sh
 W=$(mktemp -d /tmp/pgiot-mqtt-restart.XXXXXX); chmod 755 "$W"
 cleanup() { jobs -p | xargs -r kill 2>/dev/null; mqtt_stop "$W"; tmp_pg_stop "$W/pg"; [ -n "${KEEP:-}" ] || rm -rf "$W"; }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 tmp_pg_start "$W/pg" >/dev/null || exit 1
 mqtt_start "$W" || exit 1
 SIM=$ROOT/bridges/mqtt/pgiot-simulate
