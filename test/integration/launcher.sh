@@ -7,6 +7,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pgiot-launcher.XXXXXX)
 chmod 755 "$WORK"
 export PGIOT_HOME=$WORK/home PGIOT_PGPORT=$(tmp_pg_free_port)
+export PGIOT_MQTT_PORT=$(tmp_pg_free_port) PGIOT_MQTTS_PORT=$(tmp_pg_free_port) PGIOT_MQTTS_CERT_PORT=$(tmp_pg_free_port)
 trap '"$ROOT/bin/pgiot" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
 "$ROOT/bin/pgiot" up
@@ -24,4 +25,7 @@ test "$("$ROOT/bin/pgiot" psql -Atc "SELECT count(*) FROM iot.message")" = 3480
 test "$("$ROOT/bin/pgiot" psql -Atc "SELECT count(*) FROM iot.device")" = 24
 eval "$("$ROOT/bin/pgiot" env)"
 test "$(psql -X -Atc "SELECT extname FROM pg_extension WHERE extname = 'pgiot'")" = pgiot
+# the broker and the bridge stop with it, for real
+"$ROOT/bin/pgiot" down
+! pgrep -f "$PGIOT_HOME/mqtt/mosquitto.conf" >/dev/null
 echo "launcher: ok"
