@@ -70,10 +70,16 @@ mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -i 123456 -u json+device -P "$DEV" -t
 wait_sql "T5 binary on dev/v1/data/binary/{encoding}: payload hex, encoding, device stream" \
   "SELECT stream_id || ' ' || (value->>'payload') || ' ' || (metadata->>'encoding') || ' ' || encode(raw, 'hex') FROM iot.message WHERE device_id = 'urn:lo:nsid:mqtt:123456'" \
   "urn:lo:nsid:mqtt:123456 41200000 my_encoding_v0 41200000"
+# with the manual's decoder registered, the same bytes are decoded on ingest
+acme "SELECT iot.decoder_binary_create('my_encoding_v0', 'float sent_value;', model => 'my_encoding_model_v0') IS NOT NULL" >/dev/null
+mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -i 123456 -u json+device -P "$DEV" -t dev/v1/data/binary/my_encoding_v0 -q 1 -f "$W/bin"
+wait_sql "T5 decoded by the registry: payload kept, sent_value 10, the decoder's model" \
+  "SELECT value::text || ' ' || model FROM iot.message WHERE device_id = 'urn:lo:nsid:mqtt:123456' AND model IS NOT NULL" \
+  '{"payload": "41200000", "sent_value": 10} my_encoding_model_v0'
 q -c "UPDATE iot.device_interface SET definition = definition || '{\"encoding\": \"my_encoding_v0\"}' WHERE node_id = '123456'"
 mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -i 123456 -u json+device -P "$DEV" -t dev/v1/data/binary -q 1 -f "$W/bin"
 wait_sql "T5 binary on dev/v1/data/binary takes the interface encoding" \
-  "SELECT count(*) FROM iot.message WHERE device_id = 'urn:lo:nsid:mqtt:123456' AND metadata->>'encoding' = 'my_encoding_v0'" "2"
+  "SELECT count(*) FROM iot.message WHERE device_id = 'urn:lo:nsid:mqtt:123456' AND metadata->>'encoding' = 'my_encoding_v0'" "3"
 
 # --- ACL violations --------------------------------------------------------
 out=$(pub urn:lo:nsid:mqtt:myTest "$DEV" dev/cmd '{"req":"forged"}' -d)
