@@ -16,6 +16,9 @@ int			pgiot_partitions_ahead = 3;
 int			pgiot_retention_days = 365;
 int			pgiot_audit_retention_days = 30;
 char	   *pgiot_clock = NULL;
+int			pgiot_rules_interval = 10;
+int			pgiot_rules_batch_size = 500;
+int			pgiot_activity_min_duration = 600;
 
 static bool
 check_partition_interval(char **newval, void **extra, GucSource source)
@@ -70,5 +73,17 @@ pgiot_define_gucs(void)
 							   "Fixed platform clock for tests and replays (empty: the transaction time).",
 							   NULL, &pgiot_clock, "",
 							   PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.rules_interval",
+							"Seconds between ticks of the rules worker (activity sweep, queue check).",
+							NULL, &pgiot_rules_interval, 10, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.rules_batch_size",
+							"Messages of one tenant the rules engine evaluates per transaction.",
+							NULL, &pgiot_rules_batch_size, 500, 1, 100000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.activity_min_duration",
+							"Activity rule durations and repeat intervals below this are raised to it (tests lower it).",
+							NULL, &pgiot_activity_min_duration, 600, 0, 86400,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgiot");
 }

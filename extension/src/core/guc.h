@@ -17,6 +17,9 @@ extern int	pgiot_partitions_ahead;		/* partitions kept ahead of now */
 extern int	pgiot_retention_days;		/* drop message partitions older than this */
 extern int	pgiot_audit_retention_days; /* purge audit entries older than this */
 extern char *pgiot_clock;				/* pgiot.now: fixed platform clock, or "" */
+extern int	pgiot_rules_interval;		/* seconds between rules worker ticks */
+extern int	pgiot_rules_batch_size;		/* messages per tenant and rules pass */
+extern int	pgiot_activity_min_duration;	/* floor of activity durations, seconds */
 
 extern void pgiot_define_gucs(void);
 
