@@ -158,7 +158,7 @@ BEGIN
     END IF;
     INSERT INTO iot.rule_context AS x (tenant_id, key, data, tags)
     VALUES (t, key, doc -> 'contextData', iot._text_array(doc -> 'tags', 'tags'))
-    ON CONFLICT (tenant_id, key) DO UPDATE
+    ON CONFLICT ON CONSTRAINT rule_context_pkey DO UPDATE
        SET data = excluded.data, tags = excluded.tags, updated = iot.now()
     RETURNING * INTO c;
     RETURN iot.context_json(c);
@@ -279,7 +279,7 @@ BEGIN
     INSERT INTO iot.geozone AS x (tenant_id, id, description, tags, geometry, coordinates)
     VALUES (t, id, iot._json_text(doc, 'description'), iot._text_array(doc -> 'tags', 'tags'), poly,
             doc -> 'geometry' -> 'coordinates')
-    ON CONFLICT (tenant_id, id) DO UPDATE
+    ON CONFLICT ON CONSTRAINT geozone_pkey DO UPDATE
        SET description = excluded.description, tags = excluded.tags, geometry = excluded.geometry,
            coordinates = excluded.coordinates, updated = iot.now()
     RETURNING * INTO g;
