@@ -114,7 +114,7 @@ BEGIN
       FROM iot.tenant WHERE id = t;
     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id = $1', tbl) INTO n USING t;
     IF n >= lim THEN
-        RAISE EXCEPTION 'a tenant holds at most % %s', lim, kind
+        RAISE EXCEPTION 'a tenant holds at most % %', lim, kind
             USING ERRCODE = 'PI604', HINT = format('The tenant setting alarming.%sMax raises the limit.', kind);
     END IF;
 END

@@ -110,7 +110,7 @@ static void
 run(const char *sql, Datum tenant)
 {
 	Oid			type = UUIDOID;
-	int			rc = SPI_execute_with_args(sql, 1, &type, &tenant, NULL, true, 0);
+	int			rc = SPI_execute_with_args(sql, 1, &type, &tenant, NULL, false, 0);
 
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "loading rules failed: %s", SPI_result_code_string(rc));

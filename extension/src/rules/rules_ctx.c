@@ -54,7 +54,7 @@ fetch(RulesCtx *c, const char *key, size_t len)
 	SPI_connect();
 	args[0] = PointerGetDatum(cstring_to_text_with_len(key, (int) len));
 	args[1] = c->tenant;
-	rc = SPI_execute_plan(plan_for(c->session_tenant), args, NULL, true, 1);
+	rc = SPI_execute_plan(plan_for(c->session_tenant), args, NULL, c->read_only, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "ctx lookup failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed > 0)
@@ -114,6 +114,7 @@ rules_ctx_init_session(RulesCtx *c, JlArena *a)
 {
 	init(c, a);
 	c->session_tenant = true;
+	c->read_only = true;
 }
 
 void

@@ -23,6 +23,7 @@ typedef struct RulesCtx
 	JlHost		host;			/* give &ctx.host to jl_env_init */
 	bool		session_tenant; /* look up iot.current_tenant()'s */
 	Datum		tenant;			/* else this tenant (uuid) */
+	bool		read_only;		/* look up in the caller's snapshot (STABLE callers) */
 	JlArena    *arena;			/* where values and the memo live */
 	RulesCtxMemo *memo;
 	int			nmemo;

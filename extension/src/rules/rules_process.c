@@ -119,7 +119,9 @@ read_batch(RulesBatch *b, int limit)
 
 /*
  * Load the stored guards or states of the table's (rule, key) pairs, one
- * query: rows come back with the 1-based index of their pair.
+ * query: rows come back with the 1-based index of their pair.  Not
+ * read-only: a fresh snapshot sees what earlier batches of this
+ * transaction wrote.
  */
 static void
 load_keys(RulesBatch *b, KeyTable *t, bool guards)
@@ -151,14 +153,14 @@ load_keys(RulesBatch *b, KeyTable *t, bool guards)
 										"SELECT u.i, g.expires FROM unnest($2, $3) WITH ORDINALITY u(r, k, i) "
 										"  JOIN iot.firing_guard g ON g.tenant_id = $1 AND g.firing_rule_id = u.r "
 										"                         AND g.context_key = u.k",
-										3, types, args, NULL, true, 0),
+										3, types, args, NULL, false, 0),
 				  SPI_OK_SELECT, "reading firing guards");
 	else
 		spi_check(SPI_execute_with_args(
 										"SELECT u.i, s.state FROM unnest($2, $3) WITH ORDINALITY u(r, k, i) "
 										"  JOIN iot.rule_state s ON s.tenant_id = $1 AND s.rule_id = u.r "
 										"                       AND s.state_key = u.k",
-										3, types, args, NULL, true, 0),
+										3, types, args, NULL, false, 0),
 				  SPI_OK_SELECT, "reading states");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
