@@ -1058,6 +1058,9 @@ BEGIN
     PERFORM iot._json_object(doc, 'activity rule');
     PERFORM iot._rule_limit_check(t, 'activityRules', 'iot.activity_rule');
     r := iot._activity_fields(doc, NULL::iot.activity_rule);
+    IF EXISTS (SELECT FROM iot.activity_rule x WHERE x.tenant_id = t AND x.name = r.name) THEN
+        RAISE EXCEPTION 'an activity rule named "%" already exists', r.name USING ERRCODE = 'PI605';
+    END IF;
     INSERT INTO iot.activity_rule (tenant_id, id, name, enabled, duration, duration_value, repeat_interval,
                                    repeat_value, device_ids, group_paths, tags)
     VALUES (t, iot._rule_id(doc), r.name, r.enabled, r.duration, r.duration_value, r.repeat_interval,
@@ -1066,8 +1069,7 @@ BEGIN
     PERFORM iot._activity_device_refresh(t, NULL);
     RETURN iot.activity_rule_json(r);
 EXCEPTION WHEN unique_violation THEN
-    RAISE EXCEPTION 'an activity rule named "%" (or with id %) already exists', doc ->> 'name', doc ->> 'id'
-        USING ERRCODE = 'PI605';
+    RAISE EXCEPTION 'activity rule % already exists', doc ->> 'id' USING ERRCODE = 'PI605';
 END
 $$;
 
@@ -1287,7 +1289,7 @@ DECLARE
     counts int[];
 BEGIN
     WITH r AS (
-        SELECT x.*, greatest(x.duration_value, floor) AS dur,
+        SELECT x.id, x.updated, x AS rule, greatest(x.duration_value, floor) AS dur,
                CASE WHEN x.repeat_value IS NOT NULL THEN greatest(x.repeat_value, floor) END AS rep
           FROM iot.activity_rule x WHERE x.tenant_id = t AND x.enabled),
     went_silent AS (
@@ -1310,7 +1312,7 @@ BEGIN
           JOIN iot.device d ON d.tenant_id = t
           JOIN iot.device_group g ON g.tenant_id = t AND g.id = d.group_id
          WHERE greatest(r.updated, d.created) + r.dur <= now
-           AND iot._activity_targets(r, d.id, g.path)
+           AND iot._activity_targets(r.rule, d.id, g.path)
            AND NOT EXISTS (SELECT FROM iot.activity_state s
                             WHERE s.tenant_id = t AND s.rule_id = r.id AND s.device_id = d.id)
         ON CONFLICT DO NOTHING

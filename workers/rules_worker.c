@@ -4,12 +4,17 @@
  * on_ingest (an ingest committed): evaluate queued messages, at most
  * RULES_PASS_BUDGET per transaction; iot.rules_process() asks for another
  * pass (a wake-up after commit) when it stopped at the budget.
- * on_tick (every pgiot.rules_interval): the activity sweep, then the
- * queue, in case a wake-up was missed (e.g. after a restart).
+ * on_tick (every pgiot.rules_interval, and at start): the queue first, in
+ * case a wake-up was missed (e.g. messages queued before a restart), then
+ * the activity sweep in a subtransaction, so that a failing sweep never
+ * holds back the evaluation of messages.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "core/guc.h"
 #include "rules_worker.h"
@@ -34,8 +39,34 @@ pgiot_rules_on_ingest(void)
 void
 pgiot_rules_tick(void)
 {
-	run("SELECT iot.activity_sweep()");
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
 	run("SELECT iot.rules_process(" CppAsString2(RULES_PASS_BUDGET) ")");
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		run("SELECT iot.activity_sweep()");
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ereport(LOG, (errmsg("pgiot rules worker: activity sweep failed: %s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }
 
 long
