@@ -35,12 +35,20 @@ static const OpName op_names[] = {
 	{"get_utc_date", JOP_GET_UTC_DATE}, {"get_time", JOP_GET_TIME},
 };
 
+/* One step of the path from the rule's root to the node being compiled. */
+typedef struct PathStep
+{
+	const char *name;			/* operator name, or NULL for an index */
+	size_t		len;
+	size_t		index;
+} PathStep;
+
 typedef struct Compiler
 {
 	JlArena    *arena;
 	JlError    *err;
-	char		where[JL_ERROR_LEN];
-	size_t		where_len;
+	PathStep	path[JL_MAX_DEPTH * 2 + 4];
+	int			depth;
 } Compiler;
 
 static bool
@@ -55,33 +63,58 @@ lookup_op(const char *name, size_t len, JlOp *op)
 	return false;
 }
 
-/* Append "/part" to the rule path; returns the length to restore. */
-static size_t
+/* The path is only written out when there is an error to report. */
+static int
 where_push(Compiler *c, const char *part, size_t len)
 {
-	size_t		old = c->where_len;
-	int			w = snprintf(c->where + old, sizeof(c->where) - old, "/%.*s",
-							 (int) (len > 64 ? 64 : len), part);
-
-	if (w > 0)
-		c->where_len = old + (size_t) w < sizeof(c->where) ? old + (size_t) w : sizeof(c->where) - 1;
-	return old;
+	if (c->depth < (int) (sizeof(c->path) / sizeof(c->path[0])))
+	{
+		c->path[c->depth].name = part;
+		c->path[c->depth].len = len;
+	}
+	return c->depth++;
 }
 
-static size_t
+static int
 where_push_index(Compiler *c, size_t i)
 {
-	char		num[24];
-	int			n = snprintf(num, sizeof(num), "%zu", i);
-
-	return where_push(c, num, (size_t) n);
+	if (c->depth < (int) (sizeof(c->path) / sizeof(c->path[0])))
+	{
+		c->path[c->depth].name = NULL;
+		c->path[c->depth].index = i;
+	}
+	return c->depth++;
 }
 
 static void
-where_pop(Compiler *c, size_t old)
+where_pop(Compiler *c, int old)
 {
-	c->where_len = old;
-	c->where[old] = '\0';
+	c->depth = old;
+}
+
+static void
+where_format(Compiler *c, char *out, size_t size)
+{
+	size_t		len = 0;
+	int			n = c->depth < (int) (sizeof(c->path) / sizeof(c->path[0])) ?
+		c->depth : (int) (sizeof(c->path) / sizeof(c->path[0]));
+
+	out[0] = '\0';
+	for (int i = 0; i < n && len + 1 < size; i++)
+	{
+		int			w;
+
+		if (c->path[i].name != NULL)
+			w = snprintf(out + len, size - len, "/%.*s",
+						 (int) (c->path[i].len > 64 ? 64 : c->path[i].len), c->path[i].name);
+		else
+			w = snprintf(out + len, size - len, "/%zu", c->path[i].index);
+		if (w < 0)
+			break;
+		len += (size_t) w;
+	}
+	if (len == 0)
+		snprintf(out, size, "/");
 }
 
 static const JlNode *
@@ -91,7 +124,7 @@ compile_fail(Compiler *c, JlErrorCode code, const char *fmt, const char *name, s
 	{
 		c->err->code = code;
 		snprintf(c->err->message, JL_ERROR_LEN, fmt, (int) (len > 64 ? 64 : len), name);
-		snprintf(c->err->where, JL_ERROR_LEN, "%s", c->where_len > 0 ? c->where : "/");
+		where_format(c, c->err->where, JL_ERROR_LEN);
 	}
 	return NULL;
 }
@@ -240,7 +273,7 @@ compile_op(Compiler *c, const JlMember *m, int depth)
 	const JlValue *const *items;
 	size_t		n;
 	JlNode	   *node;
-	size_t		saved;
+	int			saved;
 
 	if (!lookup_op(m->key, m->keylen, &op))
 	{
@@ -265,7 +298,7 @@ compile_op(Compiler *c, const JlMember *m, int depth)
 	node = new_node(c, op, (uint32_t) n);
 	for (size_t i = 0; i < n; i++)
 	{
-		size_t		inner = values->type == JL_ARRAY ? where_push_index(c, i) : c->where_len;
+		int			inner = values->type == JL_ARRAY ? where_push_index(c, i) : c->depth;
 
 		node->args[i] = compile_value(c, items[i], depth + 1);
 		if (node->args[i] == NULL)
@@ -319,7 +352,7 @@ compile_value(Compiler *c, const JlValue *v, int depth)
 		node = new_node(c, JOP_ARRAY, (uint32_t) v->u.arr.n);
 		for (size_t i = 0; i < v->u.arr.n; i++)
 		{
-			size_t		saved = where_push_index(c, i);
+			int			saved = where_push_index(c, i);
 
 			node->args[i] = compile_value(c, v->u.arr.items[i], depth + 1);
 			if (node->args[i] == NULL)
@@ -339,9 +372,9 @@ jl_compile(JlArena *a, const JlValue *rule, JlError *err)
 {
 	Compiler	c;
 
-	memset(&c, 0, sizeof(c));
 	memset(err, 0, sizeof(*err));
 	c.arena = a;
 	c.err = err;
+	c.depth = 0;
 	return compile_value(&c, rule, 0);
 }

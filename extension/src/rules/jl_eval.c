@@ -16,10 +16,18 @@
 void
 jl_env_init(JlEnv *env, JlArena *a, const JlHost *host, int64_t now_ms)
 {
-	memset(env, 0, sizeof(*env));
-	env->arena = a;
+	/* no memset: the error buffers are only written when a failure occurs */
 	env->host = host;
+	env->current_state = NULL;
 	env->now_ms = now_ms;
+	env->arena = a;
+	env->max_steps = 0;
+	env->steps = 0;
+	env->failed = false;
+	env->error.code = JL_OK;
+	env->error.position = 0;
+	env->error.message[0] = '\0';
+	env->error.where[0] = '\0';
 }
 
 bool

@@ -14,6 +14,8 @@
 
 /* An arena whose blocks are palloc'd in cxt (and pfree'd on reset). */
 extern void jl_pg_arena_init(JlArena *a, MemoryContext cxt);
+/* Same, first using the caller's buffer. */
+extern void jl_pg_arena_init_buffer(JlArena *a, MemoryContext cxt, void *buffer, size_t size);
 
 /*
  * The value of a jsonb container.  With copy_strings false, strings point

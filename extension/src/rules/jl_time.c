@@ -116,10 +116,16 @@ split(double ms)
 static const JlValue *
 now_utc(JlEnv *env)
 {
-	Parts		p = split((double) env->now_ms);
+	Parts		p;
 	char		buf[40];
-	int			n = snprintf(buf, sizeof(buf), "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
-							 (long long) p.year, p.month, p.day, p.hour, p.minute, p.second, p.ms);
+	int			n;
+
+	if (env->now_ms == JL_NOW_UNKNOWN)
+		env->now_ms = env->host != NULL && env->host->now_ms != NULL ?
+			env->host->now_ms(env->host->arg) : 0;
+	p = split((double) env->now_ms);
+	n = snprintf(buf, sizeof(buf), "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+				 (long long) p.year, p.month, p.day, p.hour, p.minute, p.second, p.ms);
 
 	return jl_string(env->arena, buf, (size_t) n, true);
 }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 const JlValue jl_null_value = {.type = JL_NULL};
@@ -35,6 +36,22 @@ jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx)
 	a->alloc = alloc;
 	a->release = release;
 	a->ctx = ctx;
+}
+
+void
+jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
+					 void *buffer, size_t size)
+{
+	size_t		skip = (size_t) (-(uintptr_t) buffer & 15);
+
+	jl_arena_init(a, alloc, release, ctx);
+	if (size > skip + 64)
+	{
+		a->buffer = (char *) buffer + skip;
+		a->buffer_size = (size - skip) & ~(size_t) 15;
+		a->cur = a->buffer;
+		a->left = a->buffer_size;
+	}
 }
 
 void *
@@ -82,8 +99,8 @@ jl_arena_reset(JlArena *a)
 		}
 	}
 	a->blocks = NULL;
-	a->cur = NULL;
-	a->left = 0;
+	a->cur = a->buffer;
+	a->left = a->buffer_size;
 	a->used = 0;
 }
 

@@ -91,9 +91,14 @@ typedef struct JlArena
 	char	   *cur;
 	size_t		left;
 	size_t		used;			/* bytes handed out since the last reset */
+	char	   *buffer;			/* caller's first block, or NULL */
+	size_t		buffer_size;
 } JlArena;
 
 extern void jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx);
+/* Same, with a first block of the caller's (e.g. on its stack). */
+extern void jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
+								 void *buffer, size_t size);
 extern void *jl_alloc(JlArena *a, size_t size);
 extern void jl_arena_reset(JlArena *a);
 
@@ -199,13 +204,17 @@ typedef struct JlHost
 	void	   *arg;
 	/* The context (or geozone) value of a key, NULL when unknown. */
 	const JlValue *(*ctx_lookup) (void *arg, const char *key, size_t keylen, JlArena *a);
+	/* The clock, asked for when env->now_ms is JL_NOW_UNKNOWN; may be NULL. */
+	int64_t		(*now_ms) (void *arg);
 } JlHost;
+
+#define JL_NOW_UNKNOWN INT64_MIN
 
 typedef struct JlEnv
 {
 	const JlHost *host;			/* NULL: ctx always yields null */
 	const JlValue *current_state;	/* currentstate; NULL means null */
-	int64_t		now_ms;			/* now_utc, ms since the Unix epoch */
+	int64_t		now_ms;			/* now_utc, ms since the Unix epoch (or JL_NOW_UNKNOWN) */
 	JlArena    *arena;			/* results and temporaries */
 	uint64_t	max_steps;		/* 0: JL_DEFAULT_MAX_STEPS */
 	/* out */

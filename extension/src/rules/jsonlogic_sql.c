@@ -6,10 +6,8 @@
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -18,25 +16,80 @@
 #include "rules_ctx.h"
 #include "rules_eval.h"
 
-#define APPLY_CACHE_MAX 1024
+/*
+ * The backend's cache of compiled rules for SQL calls: 4-way set
+ * associative (2048 rules), keyed by the rule's bytes (hash, then a full
+ * comparison), so it needs no invalidation; a full set replaces its
+ * entries in turn.
+ */
+#define APPLY_CACHE_SETS 512
+#define APPLY_CACHE_WAYS 4
 
-typedef struct ApplyKey
+typedef struct ApplySlot
 {
 	uint64		hash;
-	uint32		len;
-} ApplyKey;
-
-typedef struct ApplyEntry
-{
-	ApplyKey	key;
-	Jsonb	   *rule;			/* the rule the entry compiled */
+	Jsonb	   *rule;			/* a copy of the rule the slot compiled */
 	const JlNode *node;
-	MemoryContext cxt;
-} ApplyEntry;
+	MemoryContext cxt;			/* holds rule and node */
+} ApplySlot;
 
-/* Backend cache: content-addressed, so it needs no invalidation. */
-static HTAB *apply_cache = NULL;
-static MemoryContext apply_cache_cxt = NULL;
+static ApplySlot *apply_cache = NULL;
+static uint8 apply_victim[APPLY_CACHE_SETS];
+
+static inline uint64
+mix(uint64 h, uint64 w)
+{
+	h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 31);
+}
+
+/*
+ * A cheap 64-bit hash of the rule's bytes: all of a short rule; of a long
+ * one its first and last 32 bytes and 8 words spread in between.  It only
+ * spreads rules over the cache's sets: a hit is confirmed by comparing the
+ * whole rule.
+ */
+static uint64
+rule_hash(const char *p, size_t len)
+{
+	uint64		h = 0x9E3779B97F4A7C15ULL ^ len;
+	uint64		w;
+
+	if (len <= 96)
+	{
+		for (; len >= 8; p += 8, len -= 8)
+		{
+			memcpy(&w, p, 8);
+			h = mix(h, w);
+		}
+		if (len > 0)
+		{
+			w = 0;
+			memcpy(&w, p, len);
+			h = mix(h, w);
+		}
+	}
+	else
+	{
+		size_t		stride = (len - 64) / 8;
+
+		for (int i = 0; i < 4; i++)
+		{
+			memcpy(&w, p + 8 * i, 8);
+			h = mix(h, w);
+			memcpy(&w, p + len - 8 * (i + 1), 8);
+			h = mix(h, w);
+		}
+		for (int i = 0; i < 8; i++)
+		{
+			memcpy(&w, p + 32 + stride * i, 8);
+			h = mix(h, w);
+		}
+	}
+	h ^= h >> 29;
+	h *= 0x94D049BB133111EBULL;
+	return h ^ (h >> 32);
+}
 
 int64
 rules_ms_of(TimestampTz ts)
@@ -66,53 +119,58 @@ rules_compile(Jsonb *rule, MemoryContext parent, MemoryContext *cxt_out, const c
 	return node;
 }
 
-static void
-apply_cache_reset(void)
+/*
+ * The compiled rule of a jsonb datum.  The cache is keyed by the rule's
+ * content bytes (header excluded), read in place: a cache hit needs no
+ * detoasting copy of the rule.
+ */
+const JlNode *
+rules_compile_cached_datum(Datum datum)
 {
-	HASHCTL		ctl;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(datum);
+	const char *content;
+	uint32		len;
+	uint64		hash;
+	ApplySlot  *set;
+	ApplySlot  *slot;
+	MemoryContext cxt;
+	const JlNode *node;
+	Jsonb	   *rule;
 
-	if (apply_cache_cxt == NULL)
-		apply_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "pgiot jsonlogic cache",
-												ALLOCSET_DEFAULT_SIZES);
-	else
-		MemoryContextReset(apply_cache_cxt);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(ApplyKey);
-	ctl.entrysize = sizeof(ApplyEntry);
-	ctl.hcxt = apply_cache_cxt;
-	apply_cache = hash_create("pgiot jsonlogic cache", 256, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+		raw = (struct varlena *) PG_DETOAST_DATUM(datum);	/* compressed or external */
+	content = VARDATA_ANY(raw);
+	len = VARSIZE_ANY_EXHDR(raw);
+	hash = rule_hash(content, len);
+	if (apply_cache == NULL)
+		apply_cache = MemoryContextAllocZero(CacheMemoryContext,
+											 sizeof(ApplySlot) * APPLY_CACHE_SETS * APPLY_CACHE_WAYS);
+	set = &apply_cache[(hash % APPLY_CACHE_SETS) * APPLY_CACHE_WAYS];
+	for (int w = 0; w < APPLY_CACHE_WAYS; w++)
+	{
+		slot = &set[w];
+		if (slot->rule != NULL && slot->hash == hash && VARSIZE(slot->rule) - VARHDRSZ == len &&
+			memcmp(VARDATA(slot->rule), content, len) == 0)
+			return slot->node;
+	}
+	/* compile first: an invalid rule leaves the set as it was */
+	rule = DatumGetJsonbP(PointerGetDatum(raw));
+	node = rules_compile(rule, CacheMemoryContext, &cxt, "invalid JsonLogic rule");
+	slot = &set[apply_victim[hash % APPLY_CACHE_SETS]++ % APPLY_CACHE_WAYS];
+	if (slot->cxt != NULL)
+		MemoryContextDelete(slot->cxt);
+	slot->cxt = cxt;
+	slot->hash = hash;
+	slot->node = node;
+	slot->rule = MemoryContextAlloc(cxt, VARSIZE(rule));
+	memcpy(slot->rule, rule, VARSIZE(rule));
+	return node;
 }
 
 const JlNode *
 rules_compile_cached(Jsonb *rule)
 {
-	ApplyKey	key;
-	ApplyEntry *e;
-	bool		found;
-	MemoryContext cxt;
-	const JlNode *node;
-
-	if (apply_cache == NULL || hash_get_num_entries(apply_cache) >= APPLY_CACHE_MAX)
-		apply_cache_reset();
-	memset(&key, 0, sizeof(key));
-	key.len = VARSIZE(rule);
-	key.hash = hash_bytes_extended((const unsigned char *) rule, key.len, 0);
-	e = hash_search(apply_cache, &key, HASH_FIND, NULL);
-	if (e != NULL)
-	{
-		if (memcmp(e->rule, rule, key.len) == 0)
-			return e->node;
-		/* a hash collision: compile uncached */
-		return rules_compile(rule, CurrentMemoryContext, &cxt, "invalid JsonLogic rule");
-	}
-	node = rules_compile(rule, apply_cache_cxt, &cxt, "invalid JsonLogic rule");
-	e = hash_search(apply_cache, &key, HASH_ENTER, &found);
-	e->cxt = cxt;
-	e->node = node;
-	e->rule = MemoryContextAlloc(cxt, key.len);
-	memcpy(e->rule, rule, key.len);
-	return node;
+	return rules_compile_cached_datum(JsonbPGetDatum(rule));
 }
 
 /*
@@ -127,6 +185,7 @@ pgiot_jsonlogic_apply(PG_FUNCTION_ARGS)
 {
 	const JlNode *node;
 	JlArena		a;
+	char		first_block[4096];
 	const JlValue *data = &jl_null_value;
 	RulesCtx	ctx;
 	JlEnv		env;
@@ -135,12 +194,12 @@ pgiot_jsonlogic_apply(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	node = rules_compile_cached(PG_GETARG_JSONB_P(0));
-	jl_pg_arena_init(&a, CurrentMemoryContext);
+	node = rules_compile_cached_datum(PG_GETARG_DATUM(0));
+	jl_pg_arena_init_buffer(&a, CurrentMemoryContext, first_block, sizeof(first_block));
 	if (!PG_ARGISNULL(1))
 		data = jl_from_jsonb(&a, PG_GETARG_JSONB_P(1), false);
 	rules_ctx_init_session(&ctx, &a);
-	jl_env_init(&env, &a, &ctx.host, rules_ms_of(pgiot_clock_now()));
+	jl_env_init(&env, &a, &ctx.host, JL_NOW_UNKNOWN);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 		env.current_state = jl_from_jsonb(&a, PG_GETARG_JSONB_P(2), false);
 	result = jl_eval(node, data, &env);

@@ -10,7 +10,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "core/clock.h"
 #include "jl_jsonb.h"
+#include "rules_eval.h"
 #include "rules_ctx.h"
 
 #define LOOKUP_SQL(tenant) \
@@ -100,12 +102,20 @@ lookup(void *arg, const char *key, size_t len, JlArena *a)
 	return m->value;
 }
 
+/* The platform clock, read when a rule first asks for it (now_utc). */
+static int64_t
+clock_ms(void *arg)
+{
+	return rules_ms_of(pgiot_clock_now());
+}
+
 static void
 init(RulesCtx *c, JlArena *a)
 {
 	memset(c, 0, sizeof(*c));
 	c->host.arg = c;
 	c->host.ctx_lookup = lookup;
+	c->host.now_ms = clock_ms;
 	c->arena = a;
 }
 

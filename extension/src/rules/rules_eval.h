@@ -24,5 +24,6 @@ extern const JlNode *rules_compile(Jsonb *rule, MemoryContext parent, MemoryCont
 
 /* Compile through the backend's content-addressed cache. */
 extern const JlNode *rules_compile_cached(Jsonb *rule);
+extern const JlNode *rules_compile_cached_datum(Datum rule);
 
 #endif
