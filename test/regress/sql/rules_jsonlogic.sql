@@ -56,3 +56,19 @@ SELECT test.try(format('SELECT iot.jsonlogic_apply(%L)',
     repeat('{"map": [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30], ', 5)
     || '1' || repeat(']}', 5)));
 SELECT iot.json_compact('{"and": [{">": [{"var": "value.temp"}, 99]}, {"in": ["a", "b c"]}]}');
+
+-- results are written straight in jsonb's binary format: the same value
+-- and size as PostgreSQL's own encoding, for nested containers, more than
+-- 32 entries (offsets), numbers (padding), unicode
+CREATE TEMP TABLE docs AS SELECT d FROM (VALUES
+  ('{"a": 1, "bb": [1, 2.5, -3e-7, "x", null, true, false, {"c": {}}], "": "", "é": "ü"}'::jsonb),
+  ((SELECT jsonb_agg(i) FROM generate_series(1, 100) i)),
+  ((SELECT jsonb_object_agg('k' || i, jsonb_build_array(i, i * 0.5, 'v' || i)) FROM generate_series(1, 70) i)),
+  ('[[[[]]], {}, [{}], 12345678901234567890, 0.1, 1e300, -0.0]'), ('"scalar"'), ('3.25'), ('null'), ('true'),
+  ((SELECT jsonb_agg(jsonb_build_object('n', i, 's', repeat('x', i))) FROM generate_series(1, 40) i))) v(d);
+SELECT count(*) AS docs, bool_and(r = r::text::jsonb) AS same_value,
+       bool_and(pg_column_size(r) = pg_column_size(r::text::jsonb)) AS same_size
+  FROM (SELECT d, iot.jsonlogic_apply('{"var": ""}', d) AS r FROM docs) x;
+-- numbers are JavaScript doubles: 1.0 is 1, a 20-digit integer is rounded
+SELECT iot.jsonlogic_apply('{"var": ""}', '[1.0, 12345678901234567890, 0.1]') AS doubles;
+SELECT iot.jsonlogic_apply('{"map": [{"var": ""}, {"var": ""}]}', '[{"b": 1, "a": 2}]') -> 0 -> 'a' AS key_lookup;
