@@ -1425,11 +1425,12 @@ CREATE TRIGGER rules_enqueue AFTER INSERT ON iot.message
 -- of stream event:<streamId>), guards and states, activity, audit, and the
 -- queue rows done.  Events: kind matchingFired (rule = firing rule,
 -- matching = matching rule) or stateChange (rule = state rule, key,
--- previous, new); doc = the data message; at = its processing time.
+-- previous, new); message = the data message, at = its processing time
+-- (its created).
 CREATE FUNCTION iot._rules_commit(
     t uuid, done bigint[],
     e_kind text[], e_rule uuid[], e_matching uuid[], e_key text[], e_prev jsonb[], e_new jsonb[],
-    e_doc jsonb[], e_at timestamptz[], e_device text[],
+    e_message bigint[], e_at timestamptz[], e_device text[],
     g_rule uuid[], g_key text[], g_context jsonb[], g_created timestamptz[], g_expires timestamptz[],
     s_rule uuid[], s_key text[], s_state jsonb[], s_message bigint[], s_at timestamptz[],
     a_device text[], a_at timestamptz[],
@@ -1447,31 +1448,31 @@ BEGIN
                        'firingRule', iot._firing_rule_event_json(f),
                        'matchingContext', jsonb_build_object(
                            'tenantId', t, 'timestamp', iot.iso_time(e.at),
-                           'matchingRule', iot._matching_rule_event_json(m), 'data', e.doc))
+                           'matchingRule', iot._matching_rule_event_json(mr), 'data', iot.message_json(m)))
                    ELSE jsonb_build_object(
                        'version', 1, 'tenantId', t, 'stateKey', e.key,
                        'previousState', coalesce(e.prev, 'null'), 'newState', e.new,
                        'timestamp', iot.iso_time(e.at), 'stateProcessingRuleId', s.id,
-                       'stateProcessingRule', iot._state_rule_event_json(s), 'data', e.doc)
+                       'stateProcessingRule', iot._state_rule_event_json(s), 'data', iot.message_json(m))
                    END ORDER BY e.ord)
           INTO payloads
-          FROM unnest(e_kind, e_rule, e_matching, e_key, e_prev, e_new, e_doc, e_at)
-               WITH ORDINALITY AS e(kind, rule, matching, key, prev, new, doc, at, ord)
+          FROM unnest(e_kind, e_rule, e_matching, e_key, e_prev, e_new, e_message, e_at)
+               WITH ORDINALITY AS e(kind, rule, matching, key, prev, new, message, at, ord)
+          JOIN iot.message m ON m.tenant_id = t AND m.id = e.message AND m.created = e.at
           LEFT JOIN iot.firing_rule f ON e.kind = 'matchingFired' AND f.tenant_id = t AND f.id = e.rule
-          LEFT JOIN iot.matching_rule m ON e.kind = 'matchingFired' AND m.tenant_id = t AND m.id = e.matching
+          LEFT JOIN iot.matching_rule mr ON e.kind = 'matchingFired' AND mr.tenant_id = t AND mr.id = e.matching
           LEFT JOIN iot.state_rule s ON e.kind = 'stateChange' AND s.tenant_id = t AND s.id = e.rule;
         PERFORM iot.event_emit(p.kind, 'rules', p.payload, p.device)
            FROM unnest(e_kind, payloads, e_device) WITH ORDINALITY AS p(kind, payload, device, ord)
           ORDER BY p.ord;
-        -- stored in the partition of the message that caused them
+        -- stored in the partition of the message that caused them, at its place
         INSERT INTO iot.message (tenant_id, created, ts, stream_id, model, value, tags, metadata,
                                  location, location_alt, location_accuracy, location_provider)
-        SELECT t, p.at, p.at, 'event:' || coalesce(p.doc ->> 'streamId', ''),
+        SELECT t, p.at, p.at, 'event:' || m.stream_id,
                CASE p.kind WHEN 'matchingFired' THEN 'event:MatchingFired' ELSE 'event:StateChange' END,
-               p.payload, '{event}', '{}',
-               iot._location_point(p.doc -> 'location'), (p.doc -> 'location' ->> 'alt')::float8,
-               (p.doc -> 'location' ->> 'accuracy')::float8, p.doc -> 'location' ->> 'provider'
-          FROM unnest(e_kind, payloads, e_doc, e_at) AS p(kind, payload, doc, at);
+               p.payload, '{event}', '{}', m.location, m.location_alt, m.location_accuracy, m.location_provider
+          FROM unnest(e_kind, payloads, e_message, e_at) AS p(kind, payload, message, at)
+          JOIN iot.message m ON m.tenant_id = t AND m.id = p.message AND m.created = p.at;
     END IF;
     INSERT INTO iot.firing_guard AS g (tenant_id, firing_rule_id, context_key, context, created, expires)
     SELECT t, u.rule, u.key, u.context, u.created, u.expires
@@ -1496,7 +1497,7 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION iot._rules_commit(uuid, bigint[], text[], uuid[], uuid[], text[], jsonb[], jsonb[],
-    jsonb[], timestamptz[], text[], uuid[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], text[],
+    bigint[], timestamptz[], text[], uuid[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], text[],
     jsonb[], bigint[], timestamptz[], text[], timestamptz[], bigint[], uuid[], text[]) FROM PUBLIC;
 
 -- Evaluate up to max_messages queued messages, tenant by tenant (the one

@@ -28,6 +28,7 @@
 #include "jl_jsonb.h"
 #include "rules_batch.h"
 #include "rules_cache.h"
+#include "rules_doc.h"
 
 static void
 spi_check(int rc, int expected, const char *what)
@@ -73,7 +74,10 @@ set_tenant(const char *tenant)
 			  SPI_OK_SELECT, "selecting the tenant");
 }
 
-/* The batch: queue order; doc is null for a message that is gone. */
+/*
+ * The batch, in queue order: each message's document built straight into
+ * the batch's values (data is NULL for a message that is gone).
+ */
 static SPITupleTable *
 read_batch(RulesBatch *b, int limit)
 {
@@ -82,8 +86,8 @@ read_batch(RulesBatch *b, int limit)
 	SPITupleTable *tt;
 
 	spi_check(SPI_execute_with_args(
-									"SELECT q.message_id, q.created, m.device_id, "
-									"       CASE WHEN m.id IS NOT NULL THEN iot.message_json(m) END "
+									"SELECT q.message_id, q.created, m.device_id, m.id IS NOT NULL, "
+									RULES_DOC_COLUMNS
 									"  FROM (SELECT message_id, created FROM iot.rule_queue "
 									"         WHERE tenant_id = $1 ORDER BY message_id LIMIT $2) q "
 									"  LEFT JOIN iot.message m ON m.tenant_id = $1 AND m.id = q.message_id "
@@ -104,13 +108,12 @@ read_batch(RulesBatch *b, int limit)
 		d = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
 		if (!isnull)
 			m->device_id = MemoryContextStrdup(b->cxt, TextDatumGetCString(d));
-		d = SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull);
-		/* detoasted once, in the batch context; the tuple table stays until the batch ends */
-		if (!isnull)
+		/* the document's jsonb parts stay in the tuple table until the batch ends */
+		if (DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull)))
 		{
 			MemoryContext old = MemoryContextSwitchTo(b->cxt);
 
-			m->doc = PointerGetDatum(DatumGetJsonbP(d));
+			m->data = rules_message_value(&b->arena, tt->vals[i], tt->tupdesc, 5);
 			MemoryContextSwitchTo(old);
 		}
 	}

@@ -101,6 +101,25 @@ SELECT * FROM pg_temp.changes(:m5);
 SELECT count(*) AS event_stream_states FROM iot.rule_states() s WHERE s ->> 'stateKey' LIKE 'event:%';
 SELECT count(*) AS queue_left FROM iot.rule_queue WHERE tenant_id = iot.current_tenant();
 
+-- the document the rules see is the stored message's (iot.message_json):
+-- a state function of the whole document keeps it as the state
+SELECT iot.state_rule_create('{"id": "57a70000-0000-0000-0000-000000000004", "name": "whole message",
+    "stateKeyPath": "streamId", "filterPredicate": {"in": ["doc", {"var": "streamId"}]}, "stateFunction": {"var": ""}}') ->> 'name';
+SELECT iot.device_create('{"id": "urn:lo:nsid:st:doc", "tags": ["devtag"], "properties": {"p": "v"},
+    "staticLocation": {"lat": 45.5, "lon": 4.25}}') IS NOT NULL;
+SELECT iot.ingest('{"streamId": "doc1", "model": "m1", "value": {"temp": 12.75, "s": "é", "n": [1, {"x": null}]},
+    "tags": ["a"], "extra": {"x": 1}, "timestamp": "2019-01-02T03:04:05.678Z",
+    "location": {"lat": 48.86667, "lon": 2.33333, "alt": 35.2, "accuracy": 12.3, "provider": "GPS"}}',
+    'urn:lo:nsid:st:doc') IS NOT NULL;
+SELECT iot.ingest('{"streamId": "doc2", "value": {}}', 'urn:lo:nsid:st:doc') IS NOT NULL;
+SELECT iot.ingest('{"streamId": "doc3", "value": {"v": -0.5}}') IS NOT NULL;
+SELECT iot.ingest('{"streamId": "doc4", "value": {}, "location": {"lat": -33.8688197, "lon": 151.2092955, "alt": 35.2, "accuracy": 12.3, "provider": "GPS"}}',
+    'urn:lo:nsid:st:doc4') IS NOT NULL;
+SELECT pg_temp.settle();
+SELECT s.state_key, s.state = iot.message_json(m) AS same_document, s.state -> 'location' AS location
+  FROM iot.rule_state s JOIN iot.message m ON m.tenant_id = s.tenant_id AND m.id = s.message_id
+ WHERE s.rule_id = '57a70000-0000-0000-0000-000000000004' ORDER BY 1;
+
 -- errors
 SELECT test.try($$SELECT iot.state_rule_create('{"stateFunction": "x"}')$$);
 SELECT test.try($$SELECT iot.state_rule_create('{"stateKeyPath": 3, "stateFunction": "x"}')$$);
