@@ -1425,12 +1425,13 @@ CREATE TRIGGER rules_enqueue AFTER INSERT ON iot.message
 -- of stream event:<streamId>), guards and states, activity, audit, and the
 -- queue rows done.  Events: kind matchingFired (rule = firing rule,
 -- matching = matching rule) or stateChange (rule = state rule, key,
--- previous, new); message = the data message, at = its processing time
--- (its created).
+-- previous, new); message = the data message, doc = the document the
+-- rules saw (iot.message_json's, numbers as doubles), at = its processing
+-- time (its created).
 CREATE FUNCTION iot._rules_commit(
     t uuid, done bigint[],
     e_kind text[], e_rule uuid[], e_matching uuid[], e_key text[], e_prev jsonb[], e_new jsonb[],
-    e_message bigint[], e_at timestamptz[], e_device text[],
+    e_message bigint[], e_doc jsonb[], e_at timestamptz[], e_device text[],
     g_rule uuid[], g_key text[], g_context jsonb[], g_created timestamptz[], g_expires timestamptz[],
     s_rule uuid[], s_key text[], s_state jsonb[], s_message bigint[], s_at timestamptz[],
     a_device text[], a_at timestamptz[],
@@ -1448,17 +1449,16 @@ BEGIN
                        'firingRule', iot._firing_rule_event_json(f),
                        'matchingContext', jsonb_build_object(
                            'tenantId', t, 'timestamp', iot.iso_time(e.at),
-                           'matchingRule', iot._matching_rule_event_json(mr), 'data', iot.message_json(m)))
+                           'matchingRule', iot._matching_rule_event_json(mr), 'data', e.doc))
                    ELSE jsonb_build_object(
                        'version', 1, 'tenantId', t, 'stateKey', e.key,
                        'previousState', coalesce(e.prev, 'null'), 'newState', e.new,
                        'timestamp', iot.iso_time(e.at), 'stateProcessingRuleId', s.id,
-                       'stateProcessingRule', iot._state_rule_event_json(s), 'data', iot.message_json(m))
+                       'stateProcessingRule', iot._state_rule_event_json(s), 'data', e.doc)
                    END ORDER BY e.ord)
           INTO payloads
-          FROM unnest(e_kind, e_rule, e_matching, e_key, e_prev, e_new, e_message, e_at)
-               WITH ORDINALITY AS e(kind, rule, matching, key, prev, new, message, at, ord)
-          JOIN iot.message m ON m.tenant_id = t AND m.id = e.message AND m.created = e.at
+          FROM unnest(e_kind, e_rule, e_matching, e_key, e_prev, e_new, e_doc, e_at)
+               WITH ORDINALITY AS e(kind, rule, matching, key, prev, new, doc, at, ord)
           LEFT JOIN iot.firing_rule f ON e.kind = 'matchingFired' AND f.tenant_id = t AND f.id = e.rule
           LEFT JOIN iot.matching_rule mr ON e.kind = 'matchingFired' AND mr.tenant_id = t AND mr.id = e.matching
           LEFT JOIN iot.state_rule s ON e.kind = 'stateChange' AND s.tenant_id = t AND s.id = e.rule;
@@ -1497,7 +1497,7 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION iot._rules_commit(uuid, bigint[], text[], uuid[], uuid[], text[], jsonb[], jsonb[],
-    bigint[], timestamptz[], text[], uuid[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], text[],
+    bigint[], jsonb[], timestamptz[], text[], uuid[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], text[],
     jsonb[], bigint[], timestamptz[], text[], timestamptz[], bigint[], uuid[], text[]) FROM PUBLIC;
 
 -- Evaluate up to max_messages queued messages, tenant by tenant (the one

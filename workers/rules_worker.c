@@ -2,7 +2,7 @@
  * rules_worker.c: the "rules" worker kind.
  *
  * on_ingest (an ingest committed): evaluate queued messages, at most
- * RULES_PASS_BUDGET per transaction; iot.rules_process() asks for another
+ * RULES_PASS_BATCHES batches per transaction; iot.rules_process() asks for another
  * pass (a wake-up after commit) when it stopped at the budget.
  * on_tick (every pgiot.rules_interval, and at start): the queue first, in
  * case a wake-up was missed (e.g. messages queued before a restart), then
@@ -19,7 +19,8 @@
 #include "core/guc.h"
 #include "rules_worker.h"
 
-#define RULES_PASS_BUDGET 5000
+/* batches (of pgiot.rules_batch_size messages) per transaction */
+#define RULES_PASS_BATCHES 5
 
 static void
 run(const char *sql)
@@ -30,10 +31,19 @@ run(const char *sql)
 		elog(ERROR, "%s failed: %s", sql, SPI_result_code_string(rc));
 }
 
+static void
+process_queue(void)
+{
+	char		sql[64];
+
+	snprintf(sql, sizeof(sql), "SELECT iot.rules_process(%d)", pgiot_rules_batch_size * RULES_PASS_BATCHES);
+	run(sql);
+}
+
 void
 pgiot_rules_on_ingest(void)
 {
-	run("SELECT iot.rules_process(" CppAsString2(RULES_PASS_BUDGET) ")");
+	process_queue();
 }
 
 void
@@ -42,7 +52,7 @@ pgiot_rules_tick(void)
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 
-	run("SELECT iot.rules_process(" CppAsString2(RULES_PASS_BUDGET) ")");
+	process_queue();
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);

@@ -24,7 +24,7 @@
 static const Oid out_types[NOUT] = {
 	[OUT_E_KIND] = TEXTOID,[OUT_E_RULE] = UUIDOID,[OUT_E_MATCHING] = UUIDOID,
 	[OUT_E_KEY] = TEXTOID,[OUT_E_PREV] = JSONBOID,[OUT_E_NEW] = JSONBOID,
-	[OUT_E_MESSAGE] = INT8OID,[OUT_E_AT] = TIMESTAMPTZOID,[OUT_E_DEVICE] = TEXTOID,
+	[OUT_E_MESSAGE] = INT8OID,[OUT_E_DOC] = JSONBOID,[OUT_E_AT] = TIMESTAMPTZOID,[OUT_E_DEVICE] = TEXTOID,
 	[OUT_G_RULE] = UUIDOID,[OUT_G_KEY] = TEXTOID,[OUT_G_CONTEXT] = JSONBOID,
 	[OUT_G_CREATED] = TIMESTAMPTZOID,[OUT_G_EXPIRES] = TIMESTAMPTZOID,
 	[OUT_S_RULE] = UUIDOID,[OUT_S_KEY] = TEXTOID,[OUT_S_STATE] = JSONBOID,
@@ -276,6 +276,10 @@ event(RulesBatch *b, const char *kind, const pg_uuid_t *rule, const pg_uuid_t *m
 	put(b, OUT_E_PREV, previous ? JsonbPGetDatum(jl_to_jsonb(previous)) : (Datum) 0, previous == NULL);
 	put(b, OUT_E_NEW, next ? JsonbPGetDatum(jl_to_jsonb(next)) : (Datum) 0, next == NULL);
 	put(b, OUT_E_MESSAGE, Int64GetDatum(m->id), false);
+	/* the document the rules saw, as the event's data */
+	if (m->doc == (Datum) 0)
+		((BatchMessage *) m)->doc = JsonbPGetDatum(jl_to_jsonb(m->data));
+	put(b, OUT_E_DOC, m->doc, false);
 	put(b, OUT_E_AT, TimestampTzGetDatum(m->created), false);
 	put(b, OUT_E_DEVICE, m->device_id ? CStringGetTextDatum(m->device_id) : (Datum) 0, m->device_id == NULL);
 	b->nevents++;

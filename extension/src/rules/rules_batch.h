@@ -20,6 +20,7 @@ typedef struct BatchMessage
 	TimestampTz created;		/* the rules clock for this message */
 	char	   *device_id;		/* NULL when none */
 	const JlValue *data;		/* the data message, NULL when it is gone */
+	Datum		doc;			/* data as jsonb, made for the first event (or 0) */
 } BatchMessage;
 
 /* A (rule, key) pair: a firing guard or a state. */
@@ -78,7 +79,7 @@ typedef struct OutColumn
 typedef enum OutCol
 {
 	/* events */
-	OUT_E_KIND, OUT_E_RULE, OUT_E_MATCHING, OUT_E_KEY, OUT_E_PREV, OUT_E_NEW, OUT_E_MESSAGE, OUT_E_AT,
+	OUT_E_KIND, OUT_E_RULE, OUT_E_MATCHING, OUT_E_KEY, OUT_E_PREV, OUT_E_NEW, OUT_E_MESSAGE, OUT_E_DOC, OUT_E_AT,
 	OUT_E_DEVICE,
 	/* guards */
 	OUT_G_RULE, OUT_G_KEY, OUT_G_CONTEXT, OUT_G_CREATED, OUT_G_EXPIRES,

@@ -43,10 +43,12 @@ claim_tenant(Datum *tenant, MemoryContext cxt)
 {
 	bool		isnull;
 
+	/* each tenant's oldest queued message: one index probe per tenant */
 	spi_check(SPI_execute("SELECT rt.tenant_id FROM iot.rule_tenant rt "
-						  " WHERE EXISTS (SELECT FROM iot.rule_queue q WHERE q.tenant_id = rt.tenant_id) "
-						  " ORDER BY (SELECT min(q.message_id) FROM iot.rule_queue q "
-						  "            WHERE q.tenant_id = rt.tenant_id) "
+						  " CROSS JOIN LATERAL (SELECT q.message_id FROM iot.rule_queue q "
+						  "                      WHERE q.tenant_id = rt.tenant_id "
+						  "                      ORDER BY q.message_id LIMIT 1) oldest "
+						  " ORDER BY oldest.message_id "
 						  " LIMIT 1 FOR UPDATE OF rt SKIP LOCKED", false, 0),
 			  SPI_OK_SELECT, "claiming a tenant");
 	if (SPI_processed == 0)
@@ -90,8 +92,12 @@ read_batch(RulesBatch *b, int limit)
 									RULES_DOC_COLUMNS
 									"  FROM (SELECT message_id, created FROM iot.rule_queue "
 									"         WHERE tenant_id = $1 ORDER BY message_id LIMIT $2) q "
-									"  LEFT JOIN iot.message m ON m.tenant_id = $1 AND m.id = q.message_id "
-									"                         AND m.created = q.created "
+									/*
+									 * by its primary key only: a queue row is its message's
+									 * tenant's (a tenant condition here made the planner pick
+									 * the (tenant_id, device_id, ts) index)
+									 */
+									"  LEFT JOIN iot.message m ON m.id = q.message_id AND m.created = q.created "
 									" ORDER BY q.message_id", 2, types, args, NULL, false, 0),
 			  SPI_OK_SELECT, "reading the queue");
 	tt = SPI_tuptable;

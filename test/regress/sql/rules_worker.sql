@@ -73,6 +73,10 @@ SELECT * FROM pg_temp.verdict(40);
 -- Kill the worker mid-stream, twice, with two more consumers competing.
 ------------------------------------------------------------------------------
 SELECT pg_temp.rules('rules-worker-crash');
+-- small batches (a worker transaction = 5 batches = 1000 messages), so
+-- that the worker commits many times while the stream is evaluated
+ALTER SYSTEM SET pgiot.rules_batch_size = 200;
+SELECT pg_reload_conf();
 CREATE PROCEDURE test.rules_consume(rounds int) LANGUAGE plpgsql AS $$
 BEGIN
     FOR i IN 1 .. rounds LOOP
@@ -82,7 +86,7 @@ BEGIN
 END
 $$;
 SELECT pg_temp.stream(1, 10000) AS first_part;
--- the worker commits every 5000 messages: wait for a first commit, then kill it
+-- wait for a first commit of the worker, then kill it
 SELECT test.wait_for($$SELECT EXISTS (SELECT FROM iot.event WHERE tenant_id = iot.current_tenant())
                             AND EXISTS (SELECT FROM iot.rule_queue WHERE tenant_id = iot.current_tenant())$$) AS mid_stream;
 SELECT pid AS worker1 FROM iot.worker_status() WHERE kind = 'rules' \gset
@@ -104,5 +108,7 @@ SELECT * FROM pg_temp.verdict(20000);
 SELECT count(*) AS routed FROM iot.outbox WHERE tenant_id = iot.current_tenant();
 SELECT count(*) AS stored_events FROM iot.message WHERE tenant_id = iot.current_tenant() AND model LIKE 'event:%';
 SELECT count(*) AS restarts FROM iot.worker_status() WHERE kind = 'rules' AND pid NOT IN (:worker1, :worker2);
+ALTER SYSTEM RESET pgiot.rules_batch_size;
+SELECT pg_reload_conf();
 DROP PROCEDURE test.rules_consume(int);
 DROP EXTENSION dblink;
