@@ -25,16 +25,21 @@
 #define APPLY_CACHE_SETS 512
 #define APPLY_CACHE_WAYS 4
 
+/* All cached rules live in one arena, emptied with the cache beyond this. */
+#define APPLY_CACHE_BYTES (8 * 1024 * 1024)
+
 typedef struct ApplySlot
 {
 	uint64		hash;
-	Jsonb	   *rule;			/* a copy of the rule the slot compiled */
+	uint32		len;			/* content bytes of the rule */
+	const char *rule;			/* a copy of the rule's content bytes */
 	const JlNode *node;
-	MemoryContext cxt;			/* holds rule and node */
 } ApplySlot;
 
 static ApplySlot *apply_cache = NULL;
 static uint8 apply_victim[APPLY_CACHE_SETS];
+static MemoryContext apply_cxt = NULL;
+static JlArena apply_arena;
 
 static inline uint64
 mix(uint64 h, uint64 w)
@@ -133,9 +138,9 @@ rules_compile_cached_datum(Datum datum)
 	uint64		hash;
 	ApplySlot  *set;
 	ApplySlot  *slot;
-	MemoryContext cxt;
 	const JlNode *node;
-	Jsonb	   *rule;
+	JlError		err;
+	char	   *copy;
 
 	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
 		raw = (struct varlena *) PG_DETOAST_DATUM(datum);	/* compressed or external */
@@ -143,27 +148,39 @@ rules_compile_cached_datum(Datum datum)
 	len = VARSIZE_ANY_EXHDR(raw);
 	hash = rule_hash(content, len);
 	if (apply_cache == NULL)
+	{
+		apply_cxt = AllocSetContextCreate(CacheMemoryContext, "pgiot jsonlogic cache",
+										  ALLOCSET_DEFAULT_SIZES);
+		jl_pg_arena_init(&apply_arena, apply_cxt);
 		apply_cache = MemoryContextAllocZero(CacheMemoryContext,
 											 sizeof(ApplySlot) * APPLY_CACHE_SETS * APPLY_CACHE_WAYS);
+	}
 	set = &apply_cache[(hash % APPLY_CACHE_SETS) * APPLY_CACHE_WAYS];
 	for (int w = 0; w < APPLY_CACHE_WAYS; w++)
 	{
 		slot = &set[w];
-		if (slot->rule != NULL && slot->hash == hash && VARSIZE(slot->rule) - VARHDRSZ == len &&
-			memcmp(VARDATA(slot->rule), content, len) == 0)
+		if (slot->rule != NULL && slot->hash == hash && slot->len == len &&
+			memcmp(slot->rule, content, len) == 0)
 			return slot->node;
 	}
+	/* full: start over (evicted entries are only freed this way) */
+	if (apply_arena.used > APPLY_CACHE_BYTES)
+	{
+		jl_arena_reset(&apply_arena);
+		memset(apply_cache, 0, sizeof(ApplySlot) * APPLY_CACHE_SETS * APPLY_CACHE_WAYS);
+	}
 	/* compile first: an invalid rule leaves the set as it was */
-	rule = DatumGetJsonbP(PointerGetDatum(raw));
-	node = rules_compile(rule, CacheMemoryContext, &cxt, "invalid JsonLogic rule");
+	node = jl_compile(&apply_arena, jl_from_jsonb(&apply_arena, DatumGetJsonbP(PointerGetDatum(raw)), true),
+					  &err);
+	if (node == NULL)
+		jl_report_error(&err, "invalid JsonLogic rule");
+	copy = jl_alloc(&apply_arena, len);
+	memcpy(copy, content, len);
 	slot = &set[apply_victim[hash % APPLY_CACHE_SETS]++ % APPLY_CACHE_WAYS];
-	if (slot->cxt != NULL)
-		MemoryContextDelete(slot->cxt);
-	slot->cxt = cxt;
 	slot->hash = hash;
+	slot->len = len;
+	slot->rule = copy;
 	slot->node = node;
-	slot->rule = MemoryContextAlloc(cxt, VARSIZE(rule));
-	memcpy(slot->rule, rule, VARSIZE(rule));
 	return node;
 }
 
@@ -186,6 +203,11 @@ pgiot_jsonlogic_apply(PG_FUNCTION_ARGS)
 	const JlNode *node;
 	JlArena		a;
 	char		first_block[4096];
+	union
+	{
+		int64		align;
+		char		bytes[2048];
+	}			data_copy;
 	const JlValue *data = &jl_null_value;
 	RulesCtx	ctx;
 	JlEnv		env;
@@ -197,7 +219,23 @@ pgiot_jsonlogic_apply(PG_FUNCTION_ARGS)
 	node = rules_compile_cached_datum(PG_GETARG_DATUM(0));
 	jl_pg_arena_init_buffer(&a, CurrentMemoryContext, first_block, sizeof(first_block));
 	if (!PG_ARGISNULL(1))
-		data = jl_from_jsonb(&a, PG_GETARG_JSONB_P(1), false);
+	{
+		struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
+		Jsonb	   *jb;
+
+		/* a small value with a 1-byte header: realign it on the stack, not in a palloc'd copy */
+		if (VARATT_IS_SHORT(raw) && VARSIZE_SHORT(raw) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(data_copy.bytes))
+		{
+			Size		len = VARSIZE_SHORT(raw) - VARHDRSZ_SHORT;
+
+			memcpy(data_copy.bytes + VARHDRSZ, VARDATA_SHORT(raw), len);
+			SET_VARSIZE(data_copy.bytes, len + VARHDRSZ);
+			jb = (Jsonb *) data_copy.bytes;
+		}
+		else
+			jb = PG_GETARG_JSONB_P(1);
+		data = jl_from_jsonb(&a, jb, false);
+	}
 	rules_ctx_init_session(&ctx, &a);
 	jl_env_init(&env, &a, &ctx.host, JL_NOW_UNKNOWN);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))

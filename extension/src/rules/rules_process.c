@@ -17,6 +17,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -86,7 +87,16 @@ read_batch(RulesBatch *b, int limit)
 	Oid			types[2] = {UUIDOID, INT4OID};
 	Datum		args[2] = {b->tenant, Int32GetDatum(limit)};
 	SPITupleTable *tt;
+	int			nestlevel = NewGUCNestLevel();
 
+	/*
+	 * The queue swings between empty and large, so its statistics are often
+	 * stale; then the planner sorts the whole queue for every batch.  Walk
+	 * the primary key in order instead (settings scoped to this statement).
+	 */
+	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+							 false);
 	spi_check(SPI_execute_with_args(
 									"SELECT q.message_id, q.created, m.device_id, m.id IS NOT NULL, "
 									RULES_DOC_COLUMNS
@@ -100,6 +110,7 @@ read_batch(RulesBatch *b, int limit)
 									"  LEFT JOIN iot.message m ON m.id = q.message_id AND m.created = q.created "
 									" ORDER BY q.message_id", 2, types, args, NULL, false, 0),
 			  SPI_OK_SELECT, "reading the queue");
+	AtEOXact_GUC(false, nestlevel);
 	tt = SPI_tuptable;
 	b->nmsg = (int) SPI_processed;
 	b->msgs = MemoryContextAllocZero(b->cxt, sizeof(BatchMessage) * (b->nmsg + 1));
