@@ -131,21 +131,29 @@ SELECT iot.tenant_table('iot.activity_state', 'SELECT');
 -- while it evaluates the tenant's messages, so a tenant's messages are
 -- evaluated by one worker at a time, in order.  `active`: an enabled
 -- matching, state or activity rule exists, so messages are queued.
+-- `scan_from`: no queued message of the tenant has a lower txid (see
+-- iot.rule_queue), so reads start there, past the entries of messages
+-- already evaluated.
 CREATE TABLE iot.rule_tenant (
     tenant_id  uuid PRIMARY KEY REFERENCES iot.tenant ON DELETE CASCADE,
-    active     boolean NOT NULL DEFAULT false
+    active     boolean NOT NULL DEFAULT false,
+    scan_from  xid8 NOT NULL DEFAULT '0'
 );
 COMMENT ON TABLE iot.rule_tenant IS 'Tenants with rules; row lock = the right to evaluate the tenant''s queue';
 SELECT iot.tenant_table('iot.rule_tenant', 'SELECT');
 
 -- Committed messages not yet evaluated.  Filled by the statement trigger
 -- of iot.message; emptied by iot.rules_process() in the transaction that
--- writes the results.
+-- writes the results.  Keyed by the ingesting transaction's id: after a
+-- batch read with snapshot S, every message still to come has a txid at
+-- least min(xmin(S), the last txid taken), which bounds the next read
+-- (evaluated rows are deleted; the index below that bound is never walked).
 CREATE TABLE iot.rule_queue (
     tenant_id   uuid NOT NULL,
+    txid        xid8 NOT NULL,          -- the ingesting transaction
     message_id  bigint NOT NULL,
     created     timestamptz NOT NULL,   -- the message's: its partition, and the rules clock
-    PRIMARY KEY (tenant_id, message_id)
+    PRIMARY KEY (tenant_id, txid, message_id)
 );
 COMMENT ON TABLE iot.rule_queue IS 'Data messages waiting for rule evaluation';
 SELECT iot.tenant_table('iot.rule_queue', 'SELECT');

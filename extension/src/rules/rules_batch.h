@@ -16,6 +16,7 @@
 
 typedef struct BatchMessage
 {
+	uint64		txid;			/* the ingesting transaction (queue key) */
 	int64		id;
 	TimestampTz created;		/* the rules clock for this message */
 	char	   *device_id;		/* NULL when none */
@@ -96,6 +97,8 @@ typedef struct RulesBatch
 {
 	RuleSet    *rules;
 	Datum		tenant;
+	uint64		scan_from;		/* the read starts at this txid ... */
+	uint64		next_scan_from; /* ... and the next one at this */
 	MemoryContext cxt;			/* the batch's allocations */
 	JlArena		arena;			/* values that live for the batch */
 	JlArena		scratch;		/* one message's evaluations */

@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
+#include "utils/xid8.h"
 
 #include "core/commit_wake.h"
 #include "core/guc.h"
@@ -38,18 +39,21 @@ spi_check(int rc, int expected, const char *what)
 		elog(ERROR, "rules: %s failed: %s", what, SPI_result_code_string(rc));
 }
 
-/* The tenant holding the oldest queued message that no one else holds. */
+/*
+ * The tenant holding the oldest queued message that no one else holds,
+ * and where its queue is to be read from.
+ */
 static bool
-claim_tenant(Datum *tenant, MemoryContext cxt)
+claim_tenant(Datum *tenant, uint64 *scan_from, MemoryContext cxt)
 {
 	bool		isnull;
 
 	/* each tenant's oldest queued message: one index probe per tenant */
-	spi_check(SPI_execute("SELECT rt.tenant_id FROM iot.rule_tenant rt "
-						  " CROSS JOIN LATERAL (SELECT q.message_id FROM iot.rule_queue q "
-						  "                      WHERE q.tenant_id = rt.tenant_id "
-						  "                      ORDER BY q.message_id LIMIT 1) oldest "
-						  " ORDER BY oldest.message_id "
+	spi_check(SPI_execute("SELECT rt.tenant_id, rt.scan_from FROM iot.rule_tenant rt "
+						  " CROSS JOIN LATERAL (SELECT q.txid, q.message_id FROM iot.rule_queue q "
+						  "                      WHERE q.tenant_id = rt.tenant_id AND q.txid >= rt.scan_from "
+						  "                      ORDER BY q.txid, q.message_id LIMIT 1) oldest "
+						  " ORDER BY oldest.txid, oldest.message_id "
 						  " LIMIT 1 FOR UPDATE OF rt SKIP LOCKED", false, 0),
 			  SPI_OK_SELECT, "claiming a tenant");
 	if (SPI_processed == 0)
@@ -61,6 +65,8 @@ claim_tenant(Datum *tenant, MemoryContext cxt)
 		memcpy(u, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
 			   UUID_LEN);
 		*tenant = UUIDPGetDatum(u);
+		*scan_from = U64FromFullTransactionId(DatumGetFullTransactionId(
+																	   SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
 		MemoryContextSwitchTo(old);
 	}
 	return true;
@@ -84,10 +90,12 @@ set_tenant(const char *tenant)
 static SPITupleTable *
 read_batch(RulesBatch *b, int limit)
 {
-	Oid			types[2] = {UUIDOID, INT4OID};
-	Datum		args[2] = {b->tenant, Int32GetDatum(limit)};
+	Oid			types[3] = {UUIDOID, INT4OID, XID8OID};
+	Datum		args[3] = {b->tenant, Int32GetDatum(limit),
+	FullTransactionIdGetDatum(FullTransactionIdFromU64(b->scan_from))};
 	SPITupleTable *tt;
 	int			nestlevel = NewGUCNestLevel();
+	uint64		xmin = 0;
 
 	/*
 	 * The queue swings between empty and large, so its statistics are often
@@ -98,17 +106,19 @@ read_batch(RulesBatch *b, int limit)
 	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 							 false);
 	spi_check(SPI_execute_with_args(
-									"SELECT q.message_id, q.created, m.device_id, m.id IS NOT NULL, "
+									"SELECT q.message_id, q.created, m.device_id, m.id IS NOT NULL, q.txid, "
+									"       pg_snapshot_xmin(pg_current_snapshot()), "
 									RULES_DOC_COLUMNS
-									"  FROM (SELECT message_id, created FROM iot.rule_queue "
-									"         WHERE tenant_id = $1 ORDER BY message_id LIMIT $2) q "
+									"  FROM (SELECT txid, message_id, created FROM iot.rule_queue "
+									"         WHERE tenant_id = $1 AND txid >= $3 "
+									"         ORDER BY txid, message_id LIMIT $2) q "
 									/*
 									 * by its primary key only: a queue row is its message's
 									 * tenant's (a tenant condition here made the planner pick
 									 * the (tenant_id, device_id, ts) index)
 									 */
 									"  LEFT JOIN iot.message m ON m.id = q.message_id AND m.created = q.created "
-									" ORDER BY q.message_id", 2, types, args, NULL, false, 0),
+									" ORDER BY q.txid, q.message_id", 3, types, args, NULL, false, 0),
 			  SPI_OK_SELECT, "reading the queue");
 	AtEOXact_GUC(false, nestlevel);
 	tt = SPI_tuptable;
@@ -121,6 +131,10 @@ read_batch(RulesBatch *b, int limit)
 		Datum		d;
 
 		m->id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		m->txid = U64FromFullTransactionId(DatumGetFullTransactionId(
+																	 SPI_getbinval(tt->vals[i], tt->tupdesc, 5, &isnull)));
+		xmin = U64FromFullTransactionId(DatumGetFullTransactionId(
+																  SPI_getbinval(tt->vals[i], tt->tupdesc, 6, &isnull)));
 		m->created = DatumGetTimestampTz(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
 		d = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
 		if (!isnull)
@@ -130,10 +144,18 @@ read_batch(RulesBatch *b, int limit)
 		{
 			MemoryContext old = MemoryContextSwitchTo(b->cxt);
 
-			m->data = rules_message_value(&b->arena, tt->vals[i], tt->tupdesc, 5);
+			m->data = rules_message_value(&b->arena, tt->vals[i], tt->tupdesc, 7);
 			MemoryContextSwitchTo(old);
 		}
 	}
+
+	/*
+	 * Every message still to come has a txid at least the read snapshot's
+	 * xmin (in progress at the read, or later) or, if it was visible and left
+	 * for the next batch, at least the last txid taken (ordered by txid).
+	 */
+	if (b->nmsg > 0)
+		b->next_scan_from = Min(xmin, b->msgs[b->nmsg - 1].txid);
 	return tt;
 }
 
@@ -205,33 +227,43 @@ load_keys(RulesBatch *b, KeyTable *t, bool guards)
 static void
 commit_batch(RulesBatch *b)
 {
-	Oid			types[2 + NOUT];
-	Datum		args[2 + NOUT];
-	ArrayBuildState *done = NULL;
+	Oid			types[4 + NOUT];
+	Datum		args[4 + NOUT];
+	ArrayBuildState *done = NULL,
+			   *done_txid = NULL;
 	StringInfoData sql;
 
 	for (int i = 0; i < b->nmsg; i++)
+	{
+		done_txid = accumArrayResult(done_txid,
+									 FullTransactionIdGetDatum(FullTransactionIdFromU64(b->msgs[i].txid)),
+									 false, XID8OID, b->cxt);
 		done = accumArrayResult(done, Int64GetDatum(b->msgs[i].id), false, INT8OID, b->cxt);
+	}
 	types[0] = UUIDOID;
 	args[0] = b->tenant;
-	types[1] = INT8ARRAYOID;
-	args[1] = makeArrayResult(done, b->cxt);
+	types[1] = XID8ARRAYOID;
+	args[1] = makeArrayResult(done_txid, b->cxt);
+	types[2] = INT8ARRAYOID;
+	args[2] = makeArrayResult(done, b->cxt);
+	types[3] = XID8OID;
+	args[3] = FullTransactionIdGetDatum(FullTransactionIdFromU64(b->next_scan_from));
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT iot._rules_commit($1, $2");
+	appendStringInfoString(&sql, "SELECT iot._rules_commit($1, $2, $3, $4");
 	for (int c = 0; c < NOUT; c++)
 	{
-		types[2 + c] = get_array_type(b->out[c].type);
-		args[2 + c] = rules_batch_column(b, (OutCol) c);
-		appendStringInfo(&sql, ", $%d", 3 + c);
+		types[4 + c] = get_array_type(b->out[c].type);
+		args[4 + c] = rules_batch_column(b, (OutCol) c);
+		appendStringInfo(&sql, ", $%d", 5 + c);
 	}
 	appendStringInfoChar(&sql, ')');
-	spi_check(SPI_execute_with_args(sql.data, 2 + NOUT, types, args, NULL, false, 0),
+	spi_check(SPI_execute_with_args(sql.data, 4 + NOUT, types, args, NULL, false, 0),
 			  SPI_OK_SELECT, "writing the results");
 }
 
 /* One batch of one tenant (its rule_tenant row locked); messages done. */
 static int
-process_tenant(Datum tenant, int limit, MemoryContext cxt)
+process_tenant(Datum tenant, uint64 scan_from, int limit, MemoryContext cxt)
 {
 	RulesBatch	b;
 	SPITupleTable *batch;
@@ -242,6 +274,7 @@ process_tenant(Datum tenant, int limit, MemoryContext cxt)
 	set_tenant(DatumGetCString(DirectFunctionCall1(uuid_out, tenant)));
 	rules = rules_cache_get(tenant);
 	rules_batch_init(&b, rules, tenant, cxt);
+	b.scan_from = scan_from;
 	batch = read_batch(&b, limit);
 	n = b.nmsg;
 	if (n == 0)
@@ -268,6 +301,7 @@ pgiot_rules_process(PG_FUNCTION_ARGS)
 	MemoryContext batch_cxt;
 	char	   *saved_tenant;
 	Datum		tenant;
+	uint64		scan_from;
 
 	if (budget <= 0)
 		PG_RETURN_INT64(0);
@@ -275,10 +309,10 @@ pgiot_rules_process(PG_FUNCTION_ARGS)
 	saved_tenant = GetConfigOptionByName("iot.tenant", NULL, true);
 	saved_tenant = pstrdup(saved_tenant != NULL ? saved_tenant : "");
 	SPI_connect();
-	while (total < budget && claim_tenant(&tenant, batch_cxt))
+	while (total < budget && claim_tenant(&tenant, &scan_from, batch_cxt))
 	{
 		int			limit = Min(pgiot_rules_batch_size, budget - (int) total);
-		int			n = process_tenant(tenant, limit, batch_cxt);
+		int			n = process_tenant(tenant, scan_from, limit, batch_cxt);
 
 		MemoryContextReset(batch_cxt);
 		if (n == 0)
