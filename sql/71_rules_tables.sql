@@ -125,7 +125,7 @@ CREATE TABLE iot.activity_state (
 );
 CREATE INDEX activity_state_device ON iot.activity_state (tenant_id, device_id);
 COMMENT ON TABLE iot.activity_state IS 'Activity state per (activity rule, device): ACTIVE or SILENT (no row: UNKNOWN)';
-SELECT iot.tenant_table('iot.activity_state', 'SELECT');
+SELECT iot.tenant_table('iot.activity_state');
 
 -- One row per tenant that has (or had) rules: the rules worker locks it
 -- while it evaluates the tenant's messages, so a tenant's messages are
@@ -141,6 +141,9 @@ CREATE TABLE iot.rule_tenant (
 );
 COMMENT ON TABLE iot.rule_tenant IS 'Tenants with rules; row lock = the right to evaluate the tenant''s queue';
 SELECT iot.tenant_table('iot.rule_tenant', 'SELECT');
+-- enough to lock the row (iot.activity_record serializes with the worker),
+-- nothing a tenant could change: row-level security pins tenant_id
+GRANT UPDATE (tenant_id) ON iot.rule_tenant TO pgiot_tenant, pgiot_service;
 
 -- Committed messages not yet evaluated.  Filled by the statement trigger
 -- of iot.message; emptied by iot.rules_process() in the transaction that
