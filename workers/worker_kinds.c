@@ -6,9 +6,11 @@
 
 #include "core/shmem.h"
 #include "worker_kinds.h"
+#include "rules_worker.h"
 
 const PgiotWorkerKind pgiot_worker_kinds[] = {
 	{"maintenance", pgiot_maintenance_tick, NULL, pgiot_maintenance_interval_ms},
+	{"rules", pgiot_rules_tick, pgiot_rules_on_ingest, pgiot_rules_interval_ms},
 };
 
 const int	pgiot_worker_kind_count = lengthof(pgiot_worker_kinds);

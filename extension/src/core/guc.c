@@ -27,6 +27,9 @@ static const struct config_enum_entry enocean_json_formats[] = {
 	{"current", PGIOT_ENOCEAN_JSON_CURRENT, false},
 	{NULL, 0, false}
 };
+int			pgiot_rules_interval = 10;
+int			pgiot_rules_batch_size = 2000;
+int			pgiot_activity_min_duration = 600;
 
 static bool
 check_partition_interval(char **newval, void **extra, GucSource source)
@@ -103,5 +106,17 @@ pgiot_define_gucs(void)
 							 "Shape of the EnOcean connector JSON: classic (2021 examples) or current.",
 							 NULL, &pgiot_enocean_json_format, PGIOT_ENOCEAN_JSON_CLASSIC,
 							 enocean_json_formats, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.rules_interval",
+							"Seconds between ticks of the rules worker (activity sweep, queue check).",
+							NULL, &pgiot_rules_interval, 10, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.rules_batch_size",
+							"Messages of one tenant the rules engine evaluates per transaction.",
+							NULL, &pgiot_rules_batch_size, 2000, 1, 100000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.activity_min_duration",
+							"Activity rule durations and repeat intervals below this are raised to it (tests lower it).",
+							NULL, &pgiot_activity_min_duration, 600, 0, 86400,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgiot");
 }

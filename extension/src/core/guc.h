@@ -25,6 +25,9 @@ extern int	pgiot_enocean_json_format;	/* PGIOT_ENOCEAN_JSON_* */
 
 #define PGIOT_ENOCEAN_JSON_CLASSIC 0
 #define PGIOT_ENOCEAN_JSON_CURRENT 1
+extern int	pgiot_rules_interval;		/* seconds between rules worker ticks */
+extern int	pgiot_rules_batch_size;		/* messages per tenant and rules pass */
+extern int	pgiot_activity_min_duration;	/* floor of activity durations, seconds */
 
 extern void pgiot_define_gucs(void);
 
