@@ -113,14 +113,19 @@ CONF
 }
 
 mqtt_bridge_start() {
-  local dir=$1
+  local dir=$1 before
+  # the log is appended to across restarts: wait for one more subscription
+  before=$(grep -c 'subscribed to' "$dir/bridge.log" 2>/dev/null || true)
   PGIOT_MQTT_CONNINFO="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=pgiot_mqtt connect_timeout=2" \
   PGIOT_MQTT_BROKER_PORT=$MQTT_PORT PGIOT_MQTT_SERVICE_PASSWORD=$MQTT_SERVICE_PASSWORD \
   PGIOT_MQTT_OUTBOX_POLL_MS=${PGIOT_MQTT_OUTBOX_POLL_MS:-500} \
     "$MQTT_ROOT/bridges/mqtt/pgiot-mqtt" >>"$dir/bridge.log" 2>&1 &
   echo $! >"$dir/bridge.pid"
   local i
-  for i in $(seq 50); do grep -q 'subscribed to' "$dir/bridge.log" 2>/dev/null && break; sleep 0.1; done
+  for i in $(seq 100); do
+    [ "$(grep -c 'subscribed to' "$dir/bridge.log" 2>/dev/null || true)" -gt "${before:-0}" ] && break
+    sleep 0.1
+  done
 }
 
 mqtt_bridge_stop() {
