@@ -386,8 +386,9 @@ non_finite(JsonOut *o, double v)
 	return true;
 }
 
-void
-json_out_double(JsonOut *o, double v)
+/* A number; `single`: a float32, printed as the shortest float that reads back. */
+static void
+out_real(JsonOut *o, double v, bool single)
 {
 	char		tmp[32];
 	int			n;
@@ -395,7 +396,7 @@ json_out_double(JsonOut *o, double v)
 	if (o->sink)
 	{
 		if (isfinite(v))
-			o->sink->real(o->sink_arg, v, false);
+			o->sink->real(o->sink_arg, v, single);
 		else
 			o->sink->string(o->sink_arg, isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity",
 							isnan(v) ? 3 : v > 0 ? 8 : 9);
@@ -404,30 +405,20 @@ json_out_double(JsonOut *o, double v)
 	value_prefix(o);
 	if (non_finite(o, v))
 		return;
-	n = json_format_double(tmp, v);
+	n = single ? json_format_float(tmp, (float) v) : json_format_double(tmp, v);
 	json_out_append(o, tmp, n);
+}
+
+void
+json_out_double(JsonOut *o, double v)
+{
+	out_real(o, v, false);
 }
 
 void
 json_out_float(JsonOut *o, float v)
 {
-	char		tmp[32];
-	int			n;
-
-	if (o->sink)
-	{
-		if (isfinite(v))
-			o->sink->real(o->sink_arg, v, true);
-		else
-			o->sink->string(o->sink_arg, isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity",
-							isnan(v) ? 3 : v > 0 ? 8 : 9);
-		return;
-	}
-	value_prefix(o);
-	if (non_finite(o, v))
-		return;
-	n = json_format_float(tmp, v);
-	json_out_append(o, tmp, n);
+	out_real(o, v, true);
 }
 
 void
