@@ -73,6 +73,11 @@ parse_json(const void *payload, size_t len, char *err, size_t errlen)
 	return j;
 }
 
+/*
+ * The envelope's common members.  For connector "mqtt" the node is the
+ * client id: ingest derives the message's network {"mqtt": {"clientId"}}
+ * from it, and builds the metadata once per device and batch.
+ */
 static void
 put_common(StrBuf *out, const char *connector, const char *node, size_t nodelen,
 		   const char *received)
@@ -335,9 +340,7 @@ envelope_build(const UpTopic *up, const Pattern *patterns, int npatterns, const 
 			if (kind == TK_DEV_DATA)
 			{
 				put_common(out, "mqtt", up->client_id, strlen(up->client_id), received);
-				sb_puts(out, ",\"network\":{\"mqtt\":{\"clientId\":");
-				sb_json_string(out, up->client_id, strlen(up->client_id));
-				sb_puts(out, "}},\"message\":");
+				sb_puts(out, ",\"message\":");
 			}
 			else if (kind == TK_CONN_DATA)
 			{
@@ -364,9 +367,7 @@ envelope_build(const UpTopic *up, const Pattern *patterns, int npatterns, const 
 				break;
 			}
 			put_common(out, "mqtt", up->client_id, strlen(up->client_id), received);
-			sb_puts(out, ",\"network\":{\"mqtt\":{\"clientId\":");
-			sb_json_string(out, up->client_id, strlen(up->client_id));
-			sb_puts(out, "}},\"raw\":\"");
+			sb_puts(out, ",\"raw\":\"");
 			sb_hex(out, payload, len);
 			sb_puts(out, "\",\"message\":{\"value\":{\"payload\":\"");
 			sb_hex(out, payload, len);
@@ -423,9 +424,7 @@ envelope_build(const UpTopic *up, const Pattern *patterns, int npatterns, const 
 			{
 				/* AWS basic ingest: the payload is the value, the rule names the stream */
 				put_common(out, "mqtt", up->client_id, strlen(up->client_id), received);
-				sb_puts(out, ",\"network\":{\"mqtt\":{\"clientId\":");
-				sb_json_string(out, up->client_id, strlen(up->client_id));
-				sb_puts(out, "}},\"message\":{\"streamId\":");
+				sb_puts(out, ",\"message\":{\"streamId\":");
 				sb_json_string(out, node, strlen(node));
 				sb_puts(out, ",\"value\":");
 				sb_append(out, payload, len);

@@ -3,6 +3,7 @@
 #   tmp_pg_start DIR [PORT]   initdb + start; exports PGHOST PGPORT PGUSER
 #   tmp_pg_stop DIR
 #   tmp_pg_psql ...           psql on the test database ($TMP_PG_DB)
+# TMP_PG_CONF: extra postgresql.conf lines (benchmarks' settings).
 # Root runs the server as the user pgiot (created when missing).
 
 TMP_PG_USER=${TMP_PG_USER:-pgiot}
@@ -37,6 +38,7 @@ timezone = 'UTC'
 fsync = off
 synchronous_commit = off
 pgiot.launcher_naptime = 1
+${TMP_PG_CONF:-}
 CONF
   tmp_pg_as_server "$TMP_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w start >/dev/null || { cat "$dir/postgresql.log"; return 1; }
   export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=$TMP_PG_DB

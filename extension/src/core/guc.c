@@ -17,6 +17,7 @@ int			pgiot_retention_days = 365;
 int			pgiot_audit_retention_days = 30;
 char	   *pgiot_clock = NULL;
 int			pgiot_last_seen_resolution = 1000;
+int			pgiot_heap_retain_kb = 64 * 1024;
 int			pgiot_enocean_duplicate_window = 500;
 int			pgiot_enocean_chain_timeout = 1000;
 int			pgiot_enocean_rlc_window = 128;
@@ -90,6 +91,12 @@ pgiot_define_gucs(void)
 							"Coalesces the row updates of chatty devices; 0 writes on every message.",
 							&pgiot_last_seen_resolution, 1000, 0, 3600 * 1000,
 							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgiot.heap_retain",
+							"Freed memory a backend running ingest or rule batches keeps for the next batch.",
+							"0 keeps glibc's adaptive thresholds, which return memory after each batch "
+							"and page it in again.",
+							&pgiot_heap_retain_kb, 64 * 1024, 0, PG_INT32_MAX / 1024,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("pgiot.enocean_duplicate_window",
 							"Copies of an EnOcean telegram received within this time are duplicates.",
 							NULL, &pgiot_enocean_duplicate_window, 500, 0, 60000,

@@ -28,6 +28,7 @@ extern int	pgiot_enocean_json_format;	/* PGIOT_ENOCEAN_JSON_* */
 extern int	pgiot_rules_interval;		/* seconds between rules worker ticks */
 extern int	pgiot_rules_batch_size;		/* messages per tenant and rules pass */
 extern int	pgiot_activity_min_duration;	/* floor of activity durations, seconds */
+extern int	pgiot_heap_retain_kb;		/* freed heap a batch backend keeps (kB), 0 = glibc's */
 
 extern void pgiot_define_gucs(void);
 

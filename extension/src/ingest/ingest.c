@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "core/commit_wake.h"
 #include "core/device_id.h"
+#include "core/heap_retain.h"
 #include "core/ids.h"
 #include "core/errors.h"
 #include "decode_stage.h"
@@ -346,6 +347,7 @@ ingest_run_batch(IngestBatch *b, bool raise_errors)
 	Oid			argtype = TIMESTAMPTZOID;
 	Datum		created;
 
+	pgiot_heap_retain();
 	for (int i = 0; i < b->n; i++)
 		check_target(&b->items[i]);
 

@@ -27,6 +27,7 @@
 
 #include "core/commit_wake.h"
 #include "core/guc.h"
+#include "core/heap_retain.h"
 #include "jl_jsonb.h"
 #include "rules_batch.h"
 #include "rules_cache.h"
@@ -305,6 +306,7 @@ pgiot_rules_process(PG_FUNCTION_ARGS)
 
 	if (budget <= 0)
 		PG_RETURN_INT64(0);
+	pgiot_heap_retain();
 	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgiot rules batch", ALLOCSET_DEFAULT_SIZES);
 	saved_tenant = GetConfigOptionByName("iot.tenant", NULL, true);
 	saved_tenant = pstrdup(saved_tenant != NULL ? saved_tenant : "");
