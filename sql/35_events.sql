@@ -82,6 +82,39 @@ BEGIN
 END
 $$;
 
+-- Record events in one statement each for the events and the outbox, in
+-- array order (ids follow it): the batch form of iot.event_emit, for the
+-- rules worker and the activity sweep.  types, payloads and device_ids are
+-- parallel arrays.
+CREATE FUNCTION iot.event_emit_many(types text[], source text, payloads jsonb[], device_ids text[],
+                                    route boolean DEFAULT true)
+    RETURNS void
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    t uuid;
+BEGIN
+    IF coalesce(cardinality(types), 0) = 0 THEN
+        RETURN;
+    END IF;
+    IF cardinality(payloads) <> cardinality(types) OR cardinality(device_ids) <> cardinality(types) THEN
+        RAISE EXCEPTION 'event_emit_many takes arrays of one length' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    t := iot.require_tenant();
+    INSERT INTO iot.event (tenant_id, type, source, device_id, payload)
+    SELECT t, e.type, event_emit_many.source, e.device_id, e.payload
+      FROM unnest(types, payloads, device_ids) WITH ORDINALITY AS e(type, payload, device_id, ord)
+     ORDER BY e.ord;
+    IF route THEN
+        INSERT INTO iot.outbox (tenant_id, channel, topic, device_id, payload)
+        SELECT t, 'router', 'event', e.device_id, jsonb_build_object('type', e.type) || e.payload
+          FROM unnest(types, payloads, device_ids) WITH ORDINALITY AS e(type, payload, device_id, ord)
+         ORDER BY e.ord;
+        PERFORM pg_notify('pgiot_outbox_router', '');
+    END IF;
+END
+$$;
+
 -- A consumer takes up to `lim` pending rows of its channel, across
 -- tenants, oldest first; rows another consumer holds are skipped, so
 -- several consumers never take the same row.  Call within a transaction

@@ -247,8 +247,11 @@ BEGIN
       JOIN iot.activity_rule r ON r.tenant_id = t AND r.id = e.rule_id
       JOIN iot.device d ON d.tenant_id = t AND d.id = e.device_id
       LEFT JOIN iot.device_group g ON g.tenant_id = t AND g.id = d.group_id;
-    PERFORM iot.event_emit('deviceActivity', 'activity', p.payload, p.device_id)
-       FROM unnest(payloads, devs) WITH ORDINALITY AS p(payload, device_id, ord) ORDER BY p.ord;
+    IF payloads IS NULL THEN
+        RETURN 0;               -- the rules or devices went meanwhile
+    END IF;
+    PERFORM iot.event_emit_many(array_fill('deviceActivity'::text, ARRAY[cardinality(payloads)]),
+                                'activity', payloads, devs);
     PERFORM iot.message_partition_ensure(w) FROM (SELECT DISTINCT w FROM unnest(whens) w) x;
     INSERT INTO iot.message (tenant_id, created, ts, stream_id, model, value, tags, metadata)
     SELECT t, p.at, p.at, 'event:' || p.device_id, 'event:DeviceActivity', p.payload, '{event}', '{}'

@@ -67,7 +67,7 @@ CREATE TRIGGER rules_enqueue AFTER INSERT ON iot.message
     FOR EACH STATEMENT EXECUTE FUNCTION iot._rules_enqueue();
 
 -- The write side of one evaluated batch (called by iot.rules_process()):
--- events in order (routed through iot.event_emit, stored as data messages
+-- events in order (routed through iot.event_emit_many, stored as data messages
 -- of stream event:<streamId>), guards and states, activity, audit, and the
 -- queue rows done, and where the next read starts.  Events: kind matchingFired (rule = firing rule,
 -- matching = matching rule) or stateChange (rule = state rule, key,
@@ -108,17 +108,19 @@ BEGIN
           LEFT JOIN iot.firing_rule f ON e.kind = 'matchingFired' AND f.tenant_id = t AND f.id = e.rule
           LEFT JOIN iot.matching_rule mr ON e.kind = 'matchingFired' AND mr.tenant_id = t AND mr.id = e.matching
           LEFT JOIN iot.state_rule s ON e.kind = 'stateChange' AND s.tenant_id = t AND s.id = e.rule;
-        PERFORM iot.event_emit(p.kind, 'rules', p.payload, p.device)
-           FROM unnest(e_kind, payloads, e_device) WITH ORDINALITY AS p(kind, payload, device, ord)
-          ORDER BY p.ord;
-        -- stored in the partition of the message that caused them, at its place
+        PERFORM iot.event_emit_many(e_kind, 'rules', payloads, e_device);
+        -- stored in the partition of the message that caused them, at its place;
+        -- the message found by its primary key only (it is the tenant's: it
+        -- came from the tenant's queue).  A tenant condition lets the planner,
+        -- on a partition without statistics yet, AND a bitmap of every message
+        -- of the tenant into each lookup.
         INSERT INTO iot.message (tenant_id, created, ts, stream_id, model, value, tags, metadata,
                                  location, location_alt, location_accuracy, location_provider)
         SELECT t, p.at, p.at, 'event:' || m.stream_id,
                CASE p.kind WHEN 'matchingFired' THEN 'event:MatchingFired' ELSE 'event:StateChange' END,
                p.payload, '{event}', '{}', m.location, m.location_alt, m.location_accuracy, m.location_provider
           FROM unnest(e_kind, payloads, e_message, e_at) AS p(kind, payload, message, at)
-          JOIN iot.message m ON m.tenant_id = t AND m.id = p.message AND m.created = p.at;
+          JOIN iot.message m ON m.id = p.message AND m.created = p.at;
     END IF;
     INSERT INTO iot.firing_guard AS g (tenant_id, firing_rule_id, context_key, context, created, expires)
     SELECT t, u.rule, u.key, u.context, u.created, u.expires

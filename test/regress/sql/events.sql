@@ -48,3 +48,16 @@ SET pgiot.audit_retention_days = 30;
 SELECT (iot.maintenance_run() -> 'events' ->> 'eventsPurged')::int >= 2 AS events_purged;
 SELECT count(*) AS events_left FROM iot.event WHERE tenant_id = iot.current_tenant();
 SELECT name, fn, enabled FROM iot.maintenance_task WHERE name = 'events';
+
+-- the batch form: events and router rows in array order, one notification
+RESET pgiot.now;
+SELECT iot.event_emit_many(ARRAY['a', 'b', 'c'], 'test',
+                           ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}']::jsonb[], ARRAY['d1', NULL, 'd3']);
+SELECT type, source, device_id, payload FROM iot.event
+ WHERE tenant_id = iot.current_tenant() AND source = 'test' ORDER BY id;
+SELECT topic, device_id, payload FROM iot.outbox
+ WHERE tenant_id = iot.current_tenant() AND channel = 'router' AND payload ->> 'type' IN ('a', 'b', 'c') ORDER BY id;
+SELECT iot.event_emit_many('{}', 'test', '{}', '{}');            -- nothing to do
+SELECT test.try($$SELECT iot.event_emit_many(ARRAY['x'], 'test', ARRAY['{}']::jsonb[], ARRAY['d1', 'd2'])$$);
+SELECT iot.event_emit_many(ARRAY['unrouted'], 'test', ARRAY['{}']::jsonb[], ARRAY['d1'], false);
+SELECT count(*) AS unrouted_in_outbox FROM iot.outbox WHERE payload ->> 'type' = 'unrouted';
