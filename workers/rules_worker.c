@@ -19,8 +19,12 @@
 #include "core/guc.h"
 #include "rules_worker.h"
 
-/* batches (of pgiot.rules_batch_size messages) per transaction */
-#define RULES_PASS_BATCHES 5
+/*
+ * Batches (of pgiot.rules_batch_size messages) per transaction.  One: a
+ * batch's events commit as soon as it is evaluated (latency); the next
+ * pass starts at once when the queue holds more.
+ */
+#define RULES_PASS_BATCHES 1
 
 static void
 run(const char *sql)
