@@ -4,9 +4,12 @@
  * The input is JSON text: [rule, data] evaluates rule against data, any
  * other value is a rule evaluated against null.  The host knows three
  * contexts (a number, a polygon, a list of keys) so that ctx and the geo
- * operators are reached.  Results are written back as JSON.
+ * operators are reached.  Results are written back as JSON.  The rule is
+ * also compiled twice more, its subexpressions shared between the copies
+ * (jl_share.c), and both copies evaluated with one memo: each must give
+ * the unshared result.
  *
- * FUZZ_SOURCES: extension/src/rules/jl_value.c extension/src/rules/jl_json.c extension/src/rules/jl_compile.c extension/src/rules/jl_eval.c extension/src/rules/jl_ops_array.c extension/src/rules/jl_ops_lo.c extension/src/rules/jl_geo.c extension/src/rules/jl_time.c extension/src/core/isotime.c
+ * FUZZ_SOURCES: extension/src/rules/jl_value.c extension/src/rules/jl_json.c extension/src/rules/jl_compile.c extension/src/rules/jl_eval.c extension/src/rules/jl_share.c extension/src/rules/jl_ops_array.c extension/src/rules/jl_ops_lo.c extension/src/rules/jl_geo.c extension/src/rules/jl_time.c extension/src/core/isotime.c
  * FUZZ_LIBS: -lm
  */
 #include <stdint.h>
@@ -48,6 +51,44 @@ fuzz_ctx(void *arg, const char *key, size_t len, JlArena *a)
 		if (strlen(known[i][0]) == len && memcmp(known[i][0], key, len) == 0)
 			return jl_json_parse(a, known[i][1], strlen(known[i][1]), &err);
 	return NULL;
+}
+
+/* Two copies of the rule sharing a memo give the unshared result (written in `expected`). */
+static void
+check_shared(JlArena *arena, const JlValue *rule, const JlValue *subject, const JlHost *host,
+			 const JlValue *state, const JlBuf *expected)
+{
+	JlError		err;
+	const JlNode *roots[2];
+	const JlValue **memo;
+	uint32_t	nslots;
+
+	roots[0] = jl_compile(arena, rule, &err);
+	roots[1] = jl_compile(arena, rule, &err);
+	if (roots[0] == NULL || roots[1] == NULL)
+		abort();				/* it compiled once */
+	nslots = jl_share_subexpressions(arena, roots, 2);
+	memo = jl_alloc(arena, sizeof(JlValue *) * (nslots + 1));
+	memset(memo, 0, sizeof(JlValue *) * (nslots + 1));
+	for (int i = 0; i < 2; i++)
+	{
+		JlEnv		env;
+		JlBuf		out;
+		const JlValue *result;
+
+		jl_env_init(&env, arena, host, 1516021237290LL);
+		env.max_steps = 100000;
+		env.current_state = state;
+		env.memo = memo;
+		env.memo_root = subject;
+		result = jl_eval(roots[i], subject, &env);
+		if (env.failed)
+			return;				/* a memo hit saves steps: budgets may differ */
+		jl_buf_init(&out, arena);
+		jl_json_write(&out, result);
+		if (out.len != expected->len || memcmp(out.data, expected->data, out.len) != 0)
+			abort();
+	}
 }
 
 int
@@ -98,6 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		(void) jl_truthy(result);
 		(void) jl_json_equal(result, subject);
+		if (!env.failed)
+			check_shared(&arena, rule, subject, &host, state, &out);
 	}
 	jl_arena_reset(&arena);
 	return 0;

@@ -22,6 +22,8 @@ jl_env_init(JlEnv *env, JlArena *a, const JlHost *host, int64_t now_ms)
 	env->now_ms = now_ms;
 	env->arena = a;
 	env->max_steps = 0;
+	env->memo = NULL;
+	env->memo_root = NULL;
 	env->steps = 0;
 	env->failed = false;
 	env->error.code = JL_OK;
@@ -312,11 +314,9 @@ op_arith(const JlNode *n, const JlValue *data, JlEnv *env)
 /* dispatch																*/
 /* ------------------------------------------------------------------ */
 
-const JlValue *
-jl_eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
+static const JlValue *
+eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
 {
-	if (env->failed)
-		return &jl_null_value;
 	if (++env->steps > env->max_steps)
 	{
 		jl_env_fail(env, JL_ERR_TOO_COMPLEX, "rule evaluation exceeded its step budget");
@@ -398,4 +398,22 @@ jl_eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
 			return jl_op_time(n, data, env);
 	}
 	return &jl_null_value;
+}
+
+const JlValue *
+jl_eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
+{
+	const JlValue *v;
+
+	if (env->failed)
+		return &jl_null_value;
+	if (n->memo == 0 || env->memo == NULL || data != env->memo_root)
+		return eval_node(n, data, env);
+	/* a subexpression shared across the rule set: once per message */
+	if ((v = env->memo[n->memo - 1]) != NULL)
+		return v;
+	v = eval_node(n, data, env);
+	if (!env->failed)
+		env->memo[n->memo - 1] = v;
+	return v;
 }

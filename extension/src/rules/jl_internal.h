@@ -89,6 +89,7 @@ struct JlNode
 	const JlNode **args;
 	const JlValue *value;		/* CONST: the literal; FILTER: a bare string */
 	const JlPath *path;			/* VAR: the path when it is a literal */
+	uint32_t	memo;			/* 1 + its slot in a rule set's memo (jl_share.c); 0: none */
 };
 
 /* jl_eval.c */

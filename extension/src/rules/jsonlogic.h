@@ -188,6 +188,12 @@ typedef struct JlNode JlNode;
 /* Compile a rule; NULL on error (err filled, with the rule path). */
 extern const JlNode *jl_compile(JlArena *a, const JlValue *rule, JlError *err);
 
+/*
+ * Give every pure subexpression occurring at least twice across the roots
+ * a memo slot; returns the number of slots (the size of JlEnv.memo).
+ */
+extern uint32_t jl_share_subexpressions(JlArena *a, const JlNode *const *roots, size_t nroots);
+
 /* A compiled dotted path (var, aggregationKeys, stateKeyPath). */
 typedef struct JlPath JlPath;
 extern const JlPath *jl_path_compile(JlArena *a, const char *path, size_t len);
@@ -217,6 +223,13 @@ typedef struct JlEnv
 	int64_t		now_ms;			/* now_utc, ms since the Unix epoch (or JL_NOW_UNKNOWN) */
 	JlArena    *arena;			/* results and temporaries */
 	uint64_t	max_steps;		/* 0: JL_DEFAULT_MAX_STEPS */
+	/*
+	 * Shared subexpressions (jl_share_subexpressions): the values of slotted
+	 * nodes evaluated against memo_root, kept by the caller for one data
+	 * value (all slots NULL when it changes).  NULL: no memo.
+	 */
+	const JlValue **memo;
+	const JlValue *memo_root;
 	/* out */
 	uint64_t	steps;
 	bool		failed;

@@ -43,6 +43,7 @@ rules_batch_init(RulesBatch *b, RuleSet *rules, Datum tenant, MemoryContext cxt)
 	jl_pg_arena_init(&b->arena, cxt);
 	jl_pg_arena_init(&b->scratch, cxt);
 	rules_ctx_init_tenant(&b->ctx, &b->arena, tenant);
+	b->memo = MemoryContextAllocZero(cxt, sizeof(JlValue *) * (rules->memo_slots + 1));
 	for (int i = 0; i < NOUT; i++)
 		b->out[i].type = out_types[i];
 }
@@ -173,6 +174,14 @@ failure(RulesBatch *b, const BatchMessage *m, const pg_uuid_t *rule, const JlEnv
 	put(b, OUT_X_ERROR, CStringGetTextDatum(env->error.message), false);
 }
 
+/* A new message: its scratch values and shared subexpressions go. */
+static void
+next_message(RulesBatch *b)
+{
+	jl_arena_reset(&b->scratch);
+	memset(b->memo, 0, sizeof(JlValue *) * b->rules->memo_slots);
+}
+
 /* Evaluate; NULL (and a failure recorded) when the evaluation failed. */
 static const JlValue *
 evaluate(RulesBatch *b, const BatchMessage *m, const pg_uuid_t *rule, const JlNode *node,
@@ -183,6 +192,8 @@ evaluate(RulesBatch *b, const BatchMessage *m, const pg_uuid_t *rule, const JlNo
 
 	jl_env_init(&env, &b->scratch, &b->ctx.host, rules_ms_of(m->created));
 	env.current_state = state;
+	env.memo = b->memo;
+	env.memo_root = m->data;
 	v = jl_eval(node, m->data, &env);
 	if (env.failed)
 	{
@@ -201,6 +212,9 @@ rules_batch_prepare(RulesBatch *b)
 	for (int i = 0; i < b->nmsg; i++)
 	{
 		BatchMessage *m = &b->msgs[i];
+		const JlPath *key_path = NULL;
+		const char *key = NULL;
+		size_t		len = 0;
 
 		if (m->data == NULL)
 			continue;			/* the message is gone (retention) */
@@ -240,14 +254,18 @@ rules_batch_prepare(RulesBatch *b)
 		}
 		for (int s = 0; s < rs->nstate; s++)
 		{
-			const JlValue *v = jl_path_get(&b->arena, rs->state[s].key_path, m->data);
-			const char *key;
-			size_t		len;
+			const JlValue *v;
 			StateCandidate *c;
 
-			if (v == NULL || v->type == JL_NULL)
+			/* rules with one key path (the same pointer) share the key */
+			if (rs->state[s].key_path != key_path)
+			{
+				key_path = rs->state[s].key_path;
+				v = jl_path_get(&b->arena, key_path, m->data);
+				key = (v == NULL || v->type == JL_NULL) ? NULL : key_text(b, v, &len);
+			}
+			if (key == NULL)
 				continue;		/* no state key: the rule does not apply */
-			key = key_text(b, v, &len);
 			if (b->nscand == b->capscand)
 			{
 				b->capscand = b->capscand == 0 ? 256 : b->capscand * 2;
@@ -259,7 +277,7 @@ rules_batch_prepare(RulesBatch *b)
 			c->rule = s;
 			c->slot = table_entry(b, &b->states, s, key, len);
 		}
-		jl_arena_reset(&b->scratch);
+		next_message(b);
 	}
 	pfree(matched);
 }
@@ -351,7 +369,7 @@ rules_batch_decide(RulesBatch *b)
 		}
 		for (; sc < b->nscand && b->scand[sc].msg == i; sc++)
 			decide_state(b, &b->scand[sc], m);
-		jl_arena_reset(&b->scratch);
+		next_message(b);
 		if (rs->has_activity && m->device_id != NULL && m->data != NULL)
 		{
 			put(b, OUT_A_DEVICE, CStringGetTextDatum(m->device_id), false);

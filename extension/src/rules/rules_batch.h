@@ -102,6 +102,7 @@ typedef struct RulesBatch
 	MemoryContext cxt;			/* the batch's allocations */
 	JlArena		arena;			/* values that live for the batch */
 	JlArena		scratch;		/* one message's evaluations */
+	const JlValue **memo;		/* one message's shared subexpressions (rules->memo_slots) */
 	RulesCtx	ctx;			/* contexts, memoized for the batch */
 	int			nmsg;
 	BatchMessage *msgs;

@@ -207,13 +207,38 @@ load_state(RuleSet *s, JlArena *a, Datum tenant)
 
 		memcpy(&r->id, DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull)), UUID_LEN);
 		path = MemoryContextStrdup(s->cxt, TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull)));
-		r->key_path = jl_path_compile(a, path, strlen(path));
+		r->key_path_text = path;
+		r->key_path = NULL;
+		for (int j = 0; j < s->nstate && r->key_path == NULL; j++)
+			if (strcmp(s->state[j].key_path_text, path) == 0)
+				r->key_path = s->state[j].key_path;	/* its key is computed once per message */
+		if (r->key_path == NULL)
+			r->key_path = jl_path_compile(a, path, strlen(path));
 		r->function = compile_stored(a, SPI_getbinval(tup, desc, 3, &isnull), &r->id, "state rule");
 		filter = SPI_getbinval(tup, desc, 4, &isnull);
 		r->filter = isnull ? NULL : compile_stored(a, filter, &r->id, "state rule filter");
 		if (r->function != NULL && (isnull || r->filter != NULL))
 			s->nstate++;
 	}
+}
+
+/* Memo slots for the subexpressions the predicates and state functions share. */
+static void
+share(RuleSet *s, JlArena *a)
+{
+	const JlNode **roots = palloc(sizeof(JlNode *) * (s->nmatching + 2 * s->nstate + 1));
+	size_t		n = 0;
+
+	for (int i = 0; i < s->nmatching; i++)
+		roots[n++] = s->matching[i].predicate;
+	for (int i = 0; i < s->nstate; i++)
+	{
+		roots[n++] = s->state[i].function;
+		if (s->state[i].filter != NULL)
+			roots[n++] = s->state[i].filter;
+	}
+	s->memo_slots = jl_share_subexpressions(a, roots, n);
+	pfree(roots);
 }
 
 static RuleSet *
@@ -240,6 +265,7 @@ build(Datum tenant)
 			s->has_activity = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 														 1, &isnull));
 		}
+		share(s, &a);
 	}
 	PG_CATCH();
 	{

@@ -44,7 +44,8 @@ typedef struct StateRule
 	pg_uuid_t	id;
 	const JlNode *filter;		/* NULL: every message */
 	const JlNode *function;
-	const JlPath *key_path;
+	const JlPath *key_path;		/* one pointer for rules with the same path */
+	const char *key_path_text;
 } StateRule;
 
 typedef struct RuleSet
@@ -59,6 +60,7 @@ typedef struct RuleSet
 	int			nstate;
 	StateRule  *state;
 	bool		has_activity;	/* an enabled activity rule exists */
+	uint32		memo_slots;		/* subexpressions shared across the rules (jl_share.c) */
 } RuleSet;
 
 /* The tenant's compiled rules (SPI must be connected). */

@@ -1,0 +1,43 @@
+-- Subexpressions shared across a tenant's rules are evaluated once per
+-- message (jl_share.c); sharing never changes a result: a shared node
+-- inside an iteration is evaluated against each element, a node with
+-- currentstate is never shared, and state rules with one key path share
+-- the key.
+SET pgiot.now = '2100-04-01 10:00:00+00';
+SELECT iot.tenant_create('rules-shared-t') IS NOT NULL;
+SELECT iot.use_tenant('rules-shared-t') IS NOT NULL;
+CREATE FUNCTION pg_temp.settle() RETURNS boolean LANGUAGE sql AS $$
+    SELECT test.wait_for(format('SELECT NOT EXISTS (SELECT FROM iot.rule_queue WHERE tenant_id = %L)',
+                                iot.current_tenant()))
+$$;
+-- E: {">": [{"var": ""}, 10]} against the whole message (never true);
+-- D: the same node inside "some", against each element of value.list
+SELECT count(iot.matching_rule_create(jsonb_build_object('id', id, 'name', name, 'dataPredicate', p::jsonb)))
+  FROM (VALUES
+    ('5a000000-0000-0000-0000-00000000000e', 'E root', '{">": [{"var": ""}, 10]}'),
+    ('5a000000-0000-0000-0000-00000000000d', 'D some', '{"some": [{"var": "value.list"}, {">": [{"var": ""}, 10]}]}'),
+    ('5a000000-0000-0000-0000-00000000000a', 'A hot', '{">": [{"var": "value.t"}, 10]}'),
+    ('5a000000-0000-0000-0000-00000000000c', 'C hot model', '{"and": [{">": [{"var": "value.t"}, 10]}, {"==": [{"var": "model"}, "m"]}]}'),
+    ('5a000000-0000-0000-0000-00000000000b', 'B cold', '{"<": [{"var": "value.t"}, 0]}')) r(id, name, p);
+SELECT count(iot.firing_rule_create(jsonb_build_object('name', 'fire ' || id, 'matchingRuleIds', jsonb_build_array(id),
+                                                       'firingType', 'ALWAYS')))
+  FROM unnest(ARRAY['5a000000-0000-0000-0000-00000000000e', '5a000000-0000-0000-0000-00000000000d',
+                    '5a000000-0000-0000-0000-00000000000a', '5a000000-0000-0000-0000-00000000000c',
+                    '5a000000-0000-0000-0000-00000000000b']) id;
+-- two state rules on one key path; the second's function reads currentstate
+SELECT iot.state_rule_create('{"name": "S1 level", "stateKeyPath": "streamId",
+    "stateFunction": {"if": [{">": [{"var": "value.t"}, 10]}, "hot", "cold"]}}') ->> 'name';
+SELECT iot.state_rule_create('{"name": "S2 sticky", "stateKeyPath": "streamId",
+    "stateFunction": {"if": [{"==": [{"currentstate": []}, "hot"]}, "hot",
+                             {">": [{"var": "value.t"}, 10]}, "hot", "cold"]}}') ->> 'name';
+SELECT iot.ingest(jsonb_build_object('streamId', 's', 'model', m, 'value', v::jsonb), 'urn:lo:nsid:shared:d1') IS NOT NULL
+  FROM (VALUES (1, 'm', '{"t": 20, "list": [1, 2]}'), (2, 'x', '{"t": 5, "list": [3, 40]}'),
+               (3, 'm', '{"t": -3}'), (4, 'm', '{"t": 11, "list": [11]}')) x(n, m, v) ORDER BY n;
+SELECT pg_temp.settle();
+SELECT e.payload -> 'matchingContext' -> 'data' -> 'value' ->> 't' AS t,
+       string_agg(e.payload -> 'matchingContext' -> 'matchingRule' ->> 'name', ', ' ORDER BY e.id) AS matched
+  FROM iot.event e WHERE e.tenant_id = iot.current_tenant() AND e.type = 'matchingFired'
+ GROUP BY 1 ORDER BY min(e.id);
+SELECT e.payload -> 'stateProcessingRule' ->> 'name' AS rule, e.payload -> 'data' -> 'value' ->> 't' AS t,
+       e.payload ->> 'previousState' AS previous, e.payload ->> 'newState' AS new
+  FROM iot.event e WHERE e.tenant_id = iot.current_tenant() AND e.type = 'stateChange' ORDER BY e.id;
