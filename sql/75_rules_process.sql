@@ -89,25 +89,35 @@ DECLARE
     payloads jsonb[];
 BEGIN
     IF cardinality(e_kind) > 0 THEN
+        -- each rule's JSON once per batch (materialized), not once per event
+        WITH fj AS MATERIALIZED (
+                 SELECT f.id, iot._firing_rule_event_json(f) AS j FROM iot.firing_rule f
+                  WHERE f.tenant_id = t AND f.id = ANY (e_rule)),
+             mj AS MATERIALIZED (
+                 SELECT mr.id, iot._matching_rule_event_json(mr) AS j FROM iot.matching_rule mr
+                  WHERE mr.tenant_id = t AND mr.id = ANY (e_matching)),
+             sj AS MATERIALIZED (
+                 SELECT s.id, iot._state_rule_event_json(s) AS j FROM iot.state_rule s
+                  WHERE s.tenant_id = t AND s.id = ANY (e_rule))
         SELECT array_agg(CASE e.kind
                    WHEN 'matchingFired' THEN jsonb_build_object(
-                       'version', 1, 'tenantId', t, 'timestamp', iot.iso_time(e.at),
-                       'firingRule', iot._firing_rule_event_json(f),
+                       'version', 1, 'tenantId', t, 'timestamp', e.ts,
+                       'firingRule', fj.j,
                        'matchingContext', jsonb_build_object(
-                           'tenantId', t, 'timestamp', iot.iso_time(e.at),
-                           'matchingRule', iot._matching_rule_event_json(mr), 'data', e.doc))
+                           'tenantId', t, 'timestamp', e.ts, 'matchingRule', mj.j, 'data', e.doc))
                    ELSE jsonb_build_object(
                        'version', 1, 'tenantId', t, 'stateKey', e.key,
                        'previousState', coalesce(e.prev, 'null'), 'newState', e.new,
-                       'timestamp', iot.iso_time(e.at), 'stateProcessingRuleId', s.id,
-                       'stateProcessingRule', iot._state_rule_event_json(s), 'data', e.doc)
+                       'timestamp', e.ts, 'stateProcessingRuleId', sj.id,
+                       'stateProcessingRule', sj.j, 'data', e.doc)
                    END ORDER BY e.ord)
           INTO payloads
-          FROM unnest(e_kind, e_rule, e_matching, e_key, e_prev, e_new, e_doc, e_at)
-               WITH ORDINALITY AS e(kind, rule, matching, key, prev, new, doc, at, ord)
-          LEFT JOIN iot.firing_rule f ON e.kind = 'matchingFired' AND f.tenant_id = t AND f.id = e.rule
-          LEFT JOIN iot.matching_rule mr ON e.kind = 'matchingFired' AND mr.tenant_id = t AND mr.id = e.matching
-          LEFT JOIN iot.state_rule s ON e.kind = 'stateChange' AND s.tenant_id = t AND s.id = e.rule;
+          FROM (SELECT u.*, iot.iso_time(u.at) AS ts
+                  FROM unnest(e_kind, e_rule, e_matching, e_key, e_prev, e_new, e_doc, e_at)
+                       WITH ORDINALITY AS u(kind, rule, matching, key, prev, new, doc, at, ord)) e
+          LEFT JOIN fj ON e.kind = 'matchingFired' AND fj.id = e.rule
+          LEFT JOIN mj ON e.kind = 'matchingFired' AND mj.id = e.matching
+          LEFT JOIN sj ON e.kind = 'stateChange' AND sj.id = e.rule;
         PERFORM iot.event_emit_many(e_kind, 'rules', payloads, e_device);
         -- stored in the partition of the message that caused them, at its place;
         -- the message found by its primary key only (it is the tenant's: it
