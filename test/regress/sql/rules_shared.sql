@@ -10,18 +10,18 @@ CREATE FUNCTION pg_temp.settle() RETURNS boolean LANGUAGE sql AS $$
     SELECT test.wait_for(format('SELECT NOT EXISTS (SELECT FROM iot.rule_queue WHERE tenant_id = %L)',
                                 iot.current_tenant()))
 $$;
--- E: {">": [{"var": ""}, 10]} against the whole message (never true);
+-- E (evaluated first: the lowest id): {">": [{"var": ""}, 10]} against the whole message (never true);
 -- D: the same node inside "some", against each element of value.list
 SELECT count(iot.matching_rule_create(jsonb_build_object('id', id, 'name', name, 'dataPredicate', p::jsonb)))
   FROM (VALUES
-    ('5a000000-0000-0000-0000-00000000000e', 'E root', '{">": [{"var": ""}, 10]}'),
+    ('5a000000-0000-0000-0000-000000000001', 'E root', '{">": [{"var": ""}, 10]}'),
     ('5a000000-0000-0000-0000-00000000000d', 'D some', '{"some": [{"var": "value.list"}, {">": [{"var": ""}, 10]}]}'),
     ('5a000000-0000-0000-0000-00000000000a', 'A hot', '{">": [{"var": "value.t"}, 10]}'),
     ('5a000000-0000-0000-0000-00000000000c', 'C hot model', '{"and": [{">": [{"var": "value.t"}, 10]}, {"==": [{"var": "model"}, "m"]}]}'),
     ('5a000000-0000-0000-0000-00000000000b', 'B cold', '{"<": [{"var": "value.t"}, 0]}')) r(id, name, p);
 SELECT count(iot.firing_rule_create(jsonb_build_object('name', 'fire ' || id, 'matchingRuleIds', jsonb_build_array(id),
                                                        'firingType', 'ALWAYS')))
-  FROM unnest(ARRAY['5a000000-0000-0000-0000-00000000000e', '5a000000-0000-0000-0000-00000000000d',
+  FROM unnest(ARRAY['5a000000-0000-0000-0000-000000000001', '5a000000-0000-0000-0000-00000000000d',
                     '5a000000-0000-0000-0000-00000000000a', '5a000000-0000-0000-0000-00000000000c',
                     '5a000000-0000-0000-0000-00000000000b']) id;
 -- two state rules on one key path; the second's function reads currentstate
@@ -35,9 +35,11 @@ SELECT iot.ingest(jsonb_build_object('streamId', 's', 'model', m, 'value', v::js
                (3, 'm', '{"t": -3}'), (4, 'm', '{"t": 11, "list": [11]}')) x(n, m, v) ORDER BY n;
 SELECT pg_temp.settle();
 SELECT e.payload -> 'matchingContext' -> 'data' -> 'value' ->> 't' AS t,
-       string_agg(e.payload -> 'matchingContext' -> 'matchingRule' ->> 'name', ', ' ORDER BY e.id) AS matched
+       string_agg(e.payload -> 'matchingContext' -> 'matchingRule' ->> 'name', ', '
+                  ORDER BY e.payload -> 'matchingContext' -> 'matchingRule' ->> 'name') AS matched
   FROM iot.event e WHERE e.tenant_id = iot.current_tenant() AND e.type = 'matchingFired'
  GROUP BY 1 ORDER BY min(e.id);
 SELECT e.payload -> 'stateProcessingRule' ->> 'name' AS rule, e.payload -> 'data' -> 'value' ->> 't' AS t,
        e.payload ->> 'previousState' AS previous, e.payload ->> 'newState' AS new
-  FROM iot.event e WHERE e.tenant_id = iot.current_tenant() AND e.type = 'stateChange' ORDER BY e.id;
+  FROM iot.event e WHERE e.tenant_id = iot.current_tenant() AND e.type = 'stateChange'
+ ORDER BY e.payload -> 'data' ->> 'id', 1;
