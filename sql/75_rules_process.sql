@@ -84,6 +84,10 @@ CREATE FUNCTION iot._rules_commit(
     x_message bigint[], x_rule uuid[], x_error text[])
     RETURNS void
     LANGUAGE plpgsql
+    -- every lookup of a batch's rows (source messages, queue rows) by its
+    -- index, however many: a hash join would scan a whole partition or the
+    -- queue once per batch
+    SET enable_hashjoin = off SET enable_mergejoin = off
 AS $$
 DECLARE
     payloads jsonb[];

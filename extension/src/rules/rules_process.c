@@ -106,6 +106,11 @@ read_batch(RulesBatch *b, int limit)
 	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 							 false);
+	/* and look each message up by its primary key, however large the batch */
+	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+							 false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+							 false);
 	spi_check(SPI_execute_with_args(
 									"SELECT q.message_id, q.created, m.device_id, m.id IS NOT NULL, q.txid, "
 									"       pg_snapshot_xmin(pg_current_snapshot()), "
