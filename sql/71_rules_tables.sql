@@ -145,18 +145,23 @@ SELECT iot.tenant_table('iot.rule_tenant', 'SELECT');
 -- nothing a tenant could change: row-level security pins tenant_id
 GRANT UPDATE (tenant_id) ON iot.rule_tenant TO pgiot_tenant, pgiot_service;
 
--- Committed messages not yet evaluated.  Filled by the statement trigger
--- of iot.message; emptied by iot.rules_process() in the transaction that
--- writes the results.  Keyed by the ingesting transaction's id: after a
--- batch read with snapshot S, every message still to come has a txid at
--- least min(xmin(S), the last txid taken), which bounds the next read
--- (evaluated rows are deleted; the index below that bound is never walked).
+-- Committed messages not yet evaluated: one row per tenant and inserting
+-- statement, its messages in id order.  Filled by the statement trigger of
+-- iot.message; emptied by iot.rules_process() in the transaction that
+-- writes the results (a row evaluated in part keeps the rest).  Keyed by
+-- the ingesting transaction's id: after a batch read with snapshot S,
+-- every message still to come has a txid at least min(xmin(S), the last
+-- txid taken), which bounds the next read (evaluated rows are deleted;
+-- the index below that bound is never walked).  The order of evaluation,
+-- (txid, first_id, position), is the order of (txid, message id): a
+-- backend's ids grow, so a later statement of a transaction has larger ids.
 CREATE TABLE iot.rule_queue (
     tenant_id   uuid NOT NULL,
     txid        xid8 NOT NULL,          -- the ingesting transaction
-    message_id  bigint NOT NULL,
-    created     timestamptz NOT NULL,   -- the message's: its partition, and the rules clock
-    PRIMARY KEY (tenant_id, txid, message_id)
+    first_id    bigint NOT NULL,        -- the statement's smallest message id
+    message_ids bigint[] NOT NULL,      -- the messages still to evaluate, in id order
+    created     timestamptz[] NOT NULL, -- theirs: the partition, and the rules clock
+    PRIMARY KEY (tenant_id, txid, first_id)
 );
 COMMENT ON TABLE iot.rule_queue IS 'Data messages waiting for rule evaluation';
 SELECT iot.tenant_table('iot.rule_queue', 'SELECT');

@@ -54,11 +54,13 @@ CREATE FUNCTION iot._rules_enqueue() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    INSERT INTO iot.rule_queue (tenant_id, txid, message_id, created)
-    SELECT n.tenant_id, pg_current_xact_id(), n.id, n.created
+    INSERT INTO iot.rule_queue (tenant_id, txid, first_id, message_ids, created)
+    SELECT n.tenant_id, pg_current_xact_id(), min(n.id), array_agg(n.id ORDER BY n.id),
+           array_agg(n.created ORDER BY n.id)
       FROM new_messages n
      WHERE n.tenant_id IN (SELECT rt.tenant_id FROM iot.rule_tenant rt WHERE rt.active)
-       AND (n.model IS NULL OR (n.model <> 'event' AND n.model NOT LIKE 'event:%'));
+       AND (n.model IS NULL OR (n.model <> 'event' AND n.model NOT LIKE 'event:%'))
+     GROUP BY n.tenant_id;
     RETURN NULL;
 END
 $$;
@@ -69,13 +71,15 @@ CREATE TRIGGER rules_enqueue AFTER INSERT ON iot.message
 -- The write side of one evaluated batch (called by iot.rules_process()):
 -- events in order (routed through iot.event_emit_many, stored as data messages
 -- of stream event:<streamId>), guards and states, activity, audit, and the
--- queue rows done, and where the next read starts.  Events: kind matchingFired (rule = firing rule,
+-- queue rows done (done_taken[i] messages of the row (done_txid[i],
+-- done_first[i]): the row goes when taken whole, else it keeps the rest),
+-- and where the next read starts.  Events: kind matchingFired (rule = firing rule,
 -- matching = matching rule) or stateChange (rule = state rule, key,
 -- previous, new); message = the data message, doc = the document the
 -- rules saw (iot.message_json's, numbers as doubles), at = its processing
 -- time (its created).
 CREATE FUNCTION iot._rules_commit(
-    t uuid, done_txid xid8[], done bigint[], scan_from xid8,
+    t uuid, done_txid xid8[], done_first bigint[], done_taken int[], scan_from xid8,
     e_kind text[], e_rule uuid[], e_matching uuid[], e_key text[], e_prev jsonb[], e_new jsonb[],
     e_message bigint[], e_doc jsonb[], e_at timestamptz[], e_device text[],
     g_rule uuid[], g_key text[], g_context jsonb[], g_created timestamptz[], g_expires timestamptz[],
@@ -156,13 +160,19 @@ BEGIN
           FROM unnest(x_message, x_rule, x_error) AS u(message, rule, error);
     END IF;
     DELETE FROM iot.rule_queue q
-     USING unnest(done_txid, done) AS d(txid, message_id)
-     WHERE q.tenant_id = t AND q.txid = d.txid AND q.message_id = d.message_id;
+     USING unnest(done_txid, done_first, done_taken) AS d(txid, first_id, taken)
+     WHERE q.tenant_id = t AND q.txid = d.txid AND q.first_id = d.first_id
+       AND d.taken >= cardinality(q.message_ids);
+    UPDATE iot.rule_queue q
+       SET message_ids = q.message_ids[d.taken + 1:], created = q.created[d.taken + 1:]
+      FROM unnest(done_txid, done_first, done_taken) AS d(txid, first_id, taken)
+     WHERE q.tenant_id = t AND q.txid = d.txid AND q.first_id = d.first_id
+       AND d.taken < cardinality(q.message_ids);
     UPDATE iot.rule_tenant rt SET scan_from = _rules_commit.scan_from
      WHERE rt.tenant_id = t AND rt.scan_from IS DISTINCT FROM _rules_commit.scan_from;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION iot._rules_commit(uuid, xid8[], bigint[], xid8, text[], uuid[], uuid[], text[], jsonb[], jsonb[],
+REVOKE EXECUTE ON FUNCTION iot._rules_commit(uuid, xid8[], bigint[], int[], xid8, text[], uuid[], uuid[], text[], jsonb[], jsonb[],
     bigint[], jsonb[], timestamptz[], text[], uuid[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], text[],
     jsonb[], bigint[], timestamptz[], text[], timestamptz[], bigint[], uuid[], text[]) FROM PUBLIC;
 

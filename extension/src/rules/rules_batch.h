@@ -17,6 +17,7 @@
 typedef struct BatchMessage
 {
 	uint64		txid;			/* the ingesting transaction (queue key) */
+	int64		first_id;		/* its queue row: (txid, first_id) */
 	int64		id;
 	TimestampTz created;		/* the rules clock for this message */
 	char	   *device_id;		/* NULL when none */

@@ -51,10 +51,10 @@ claim_tenant(Datum *tenant, uint64 *scan_from, MemoryContext cxt)
 
 	/* each tenant's oldest queued message: one index probe per tenant */
 	spi_check(SPI_execute("SELECT rt.tenant_id, rt.scan_from FROM iot.rule_tenant rt "
-						  " CROSS JOIN LATERAL (SELECT q.txid, q.message_id FROM iot.rule_queue q "
+						  " CROSS JOIN LATERAL (SELECT q.txid, q.first_id FROM iot.rule_queue q "
 						  "                      WHERE q.tenant_id = rt.tenant_id AND q.txid >= rt.scan_from "
-						  "                      ORDER BY q.txid, q.message_id LIMIT 1) oldest "
-						  " ORDER BY oldest.txid, oldest.message_id "
+						  "                      ORDER BY q.txid, q.first_id LIMIT 1) oldest "
+						  " ORDER BY oldest.txid, oldest.first_id "
 						  " LIMIT 1 FOR UPDATE OF rt SKIP LOCKED", false, 0),
 			  SPI_OK_SELECT, "claiming a tenant");
 	if (SPI_processed == 0)
@@ -97,6 +97,7 @@ read_batch(RulesBatch *b, int limit)
 	SPITupleTable *tt;
 	int			nestlevel = NewGUCNestLevel();
 	uint64		xmin = 0;
+	int			first_col;
 
 	/*
 	 * The queue swings between empty and large, so its statistics are often
@@ -112,22 +113,28 @@ read_batch(RulesBatch *b, int limit)
 	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 							 false);
 	spi_check(SPI_execute_with_args(
-									"SELECT q.message_id, q.created, m.device_id, m.id IS NOT NULL, q.txid, "
+									"SELECT u.id, u.created, m.device_id, m.id IS NOT NULL, q.txid, "
 									"       pg_snapshot_xmin(pg_current_snapshot()), "
-									RULES_DOC_COLUMNS
-									"  FROM (SELECT txid, message_id, created FROM iot.rule_queue "
-									"         WHERE tenant_id = $1 AND txid >= $3 "
-									"         ORDER BY txid, message_id LIMIT $2) q "
+									RULES_DOC_COLUMNS ", q.first_id AS queue_first_id "
+									/* queue rows (one per statement) up to $2 messages */
+									"  FROM (SELECT r.*, sum(cardinality(r.message_ids)) OVER (ORDER BY r.txid, r.first_id) "
+									"               - cardinality(r.message_ids) AS before "
+									"          FROM (SELECT txid, first_id, message_ids, created FROM iot.rule_queue "
+									"                 WHERE tenant_id = $1 AND txid >= $3 "
+									"                 ORDER BY txid, first_id LIMIT $2) r) q "
+									"  CROSS JOIN LATERAL unnest(q.message_ids, q.created) WITH ORDINALITY AS u(id, created, ord) "
 									/*
 									 * by its primary key only: a queue row is its message's
 									 * tenant's (a tenant condition here made the planner pick
 									 * the (tenant_id, device_id, ts) index)
 									 */
-									"  LEFT JOIN iot.message m ON m.id = q.message_id AND m.created = q.created "
-									" ORDER BY q.txid, q.message_id", 3, types, args, NULL, false, 0),
+									"  LEFT JOIN iot.message m ON m.id = u.id AND m.created = u.created "
+									" WHERE q.before < $2 AND u.ord <= $2 - q.before "
+									" ORDER BY q.txid, q.first_id, u.ord", 3, types, args, NULL, false, 0),
 			  SPI_OK_SELECT, "reading the queue");
 	AtEOXact_GUC(false, nestlevel);
 	tt = SPI_tuptable;
+	first_col = SPI_fnumber(tt->tupdesc, "queue_first_id");
 	b->nmsg = (int) SPI_processed;
 	b->msgs = MemoryContextAllocZero(b->cxt, sizeof(BatchMessage) * (b->nmsg + 1));
 	for (int i = 0; i < b->nmsg; i++)
@@ -137,6 +144,7 @@ read_batch(RulesBatch *b, int limit)
 		Datum		d;
 
 		m->id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		m->first_id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, first_col, &isnull));
 		m->txid = U64FromFullTransactionId(DatumGetFullTransactionId(
 																	 SPI_getbinval(tt->vals[i], tt->tupdesc, 5, &isnull)));
 		xmin = U64FromFullTransactionId(DatumGetFullTransactionId(
@@ -233,37 +241,47 @@ load_keys(RulesBatch *b, KeyTable *t, bool guards)
 static void
 commit_batch(RulesBatch *b)
 {
-	Oid			types[4 + NOUT];
-	Datum		args[4 + NOUT];
-	ArrayBuildState *done = NULL,
-			   *done_txid = NULL;
+	Oid			types[5 + NOUT];
+	Datum		args[5 + NOUT];
+	ArrayBuildState *done_first = NULL,
+			   *done_txid = NULL,
+			   *done_taken = NULL;
 	StringInfoData sql;
 
-	for (int i = 0; i < b->nmsg; i++)
+	/* the queue rows taken from, with how many of their messages (in order) */
+	for (int i = 0; i < b->nmsg;)
 	{
+		int			j = i;
+
+		while (j < b->nmsg && b->msgs[j].txid == b->msgs[i].txid && b->msgs[j].first_id == b->msgs[i].first_id)
+			j++;
 		done_txid = accumArrayResult(done_txid,
 									 FullTransactionIdGetDatum(FullTransactionIdFromU64(b->msgs[i].txid)),
 									 false, XID8OID, b->cxt);
-		done = accumArrayResult(done, Int64GetDatum(b->msgs[i].id), false, INT8OID, b->cxt);
+		done_first = accumArrayResult(done_first, Int64GetDatum(b->msgs[i].first_id), false, INT8OID, b->cxt);
+		done_taken = accumArrayResult(done_taken, Int32GetDatum(j - i), false, INT4OID, b->cxt);
+		i = j;
 	}
 	types[0] = UUIDOID;
 	args[0] = b->tenant;
 	types[1] = XID8ARRAYOID;
 	args[1] = makeArrayResult(done_txid, b->cxt);
 	types[2] = INT8ARRAYOID;
-	args[2] = makeArrayResult(done, b->cxt);
-	types[3] = XID8OID;
-	args[3] = FullTransactionIdGetDatum(FullTransactionIdFromU64(b->next_scan_from));
+	args[2] = makeArrayResult(done_first, b->cxt);
+	types[3] = INT4ARRAYOID;
+	args[3] = makeArrayResult(done_taken, b->cxt);
+	types[4] = XID8OID;
+	args[4] = FullTransactionIdGetDatum(FullTransactionIdFromU64(b->next_scan_from));
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT iot._rules_commit($1, $2, $3, $4");
+	appendStringInfoString(&sql, "SELECT iot._rules_commit($1, $2, $3, $4, $5");
 	for (int c = 0; c < NOUT; c++)
 	{
-		types[4 + c] = get_array_type(b->out[c].type);
-		args[4 + c] = rules_batch_column(b, (OutCol) c);
-		appendStringInfo(&sql, ", $%d", 5 + c);
+		types[5 + c] = get_array_type(b->out[c].type);
+		args[5 + c] = rules_batch_column(b, (OutCol) c);
+		appendStringInfo(&sql, ", $%d", 6 + c);
 	}
 	appendStringInfoChar(&sql, ')');
-	spi_check(SPI_execute_with_args(sql.data, 4 + NOUT, types, args, NULL, false, 0),
+	spi_check(SPI_execute_with_args(sql.data, 5 + NOUT, types, args, NULL, false, 0),
 			  SPI_OK_SELECT, "writing the results");
 }
 
