@@ -146,7 +146,7 @@ SELECT iot.tenant_table('iot.rule_tenant', 'SELECT');
 GRANT UPDATE (tenant_id) ON iot.rule_tenant TO pgiot_tenant, pgiot_service;
 
 -- Committed messages not yet evaluated: one row per tenant and inserting
--- statement, its messages in id order.  Filled by the statement trigger of
+-- statement (and per 1,000 of its messages), its messages in id order.  Filled by the statement trigger of
 -- iot.message; emptied by iot.rules_process() in the transaction that
 -- writes the results (a row evaluated in part keeps the rest).  Keyed by
 -- the ingesting transaction's id: after a batch read with snapshot S,

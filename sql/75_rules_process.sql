@@ -54,13 +54,17 @@ CREATE FUNCTION iot._rules_enqueue() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
+    -- one row per tenant and 1,000 messages of the statement: a bulk insert
+    -- of millions makes rows a batch can take whole or trim cheaply
     INSERT INTO iot.rule_queue (tenant_id, txid, first_id, message_ids, created)
-    SELECT n.tenant_id, pg_current_xact_id(), min(n.id), array_agg(n.id ORDER BY n.id),
-           array_agg(n.created ORDER BY n.id)
-      FROM new_messages n
-     WHERE n.tenant_id IN (SELECT rt.tenant_id FROM iot.rule_tenant rt WHERE rt.active)
-       AND (n.model IS NULL OR (n.model <> 'event' AND n.model NOT LIKE 'event:%'))
-     GROUP BY n.tenant_id;
+    SELECT c.tenant_id, pg_current_xact_id(), min(c.id), array_agg(c.id ORDER BY c.id),
+           array_agg(c.created ORDER BY c.id)
+      FROM (SELECT n.tenant_id, n.id, n.created,
+                   (row_number() OVER (PARTITION BY n.tenant_id ORDER BY n.id) - 1) / 1000 AS chunk
+              FROM new_messages n
+             WHERE n.tenant_id IN (SELECT rt.tenant_id FROM iot.rule_tenant rt WHERE rt.active)
+               AND (n.model IS NULL OR (n.model <> 'event' AND n.model NOT LIKE 'event:%'))) c
+     GROUP BY c.tenant_id, c.chunk;
     RETURN NULL;
 END
 $$;

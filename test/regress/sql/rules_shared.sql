@@ -43,3 +43,13 @@ SELECT e.payload -> 'stateProcessingRule' ->> 'name' AS rule, e.payload -> 'data
        e.payload ->> 'previousState' AS previous, e.payload ->> 'newState' AS new
   FROM iot.event e WHERE e.tenant_id = iot.current_tenant() AND e.type = 'stateChange'
  ORDER BY e.payload -> 'data' ->> 'id', 1;
+
+-- the queue: one row per statement and 1,000 of its messages, in id order
+BEGIN;
+SELECT count(*) AS ingested FROM iot.ingest_batch((SELECT jsonb_agg(jsonb_build_object(
+    'message', jsonb_build_object('streamId', 'bulk', 'value', jsonb_build_object('t', i)),
+    'deviceId', 'urn:lo:nsid:shared:d1')) FROM generate_series(1, 2500) i));
+SELECT cardinality(message_ids) AS messages, message_ids[1] = first_id AS first_is_key,
+       message_ids = (SELECT array_agg(x ORDER BY x) FROM unnest(message_ids) x) AS in_order
+  FROM iot.rule_queue WHERE tenant_id = iot.current_tenant() AND txid = pg_current_xact_id() ORDER BY first_id;
+ROLLBACK;
