@@ -7,6 +7,71 @@
 -- of connect/disconnect/subscribe events; the pgiot-mqtt bridge stores
 -- data with iot.ingest_batch() and everything else with iot.mqtt_handle().
 
+-- An API key's client-certificate setting (the manual's clientCert of an
+-- API key): with required, every MQTT connection using the key must bring
+-- a client certificate (the listener with client authentication), else it
+-- is refused.  caCertIds are kept for the API's shape; the certificate is
+-- checked against the listener's CA.
+CREATE TABLE iot.api_key_client_cert (
+    tenant_id    uuid NOT NULL,
+    key_id       uuid NOT NULL,
+    ca_cert_ids  text[] NOT NULL DEFAULT '{}',
+    required     boolean NOT NULL DEFAULT false,
+    updated      timestamptz NOT NULL DEFAULT iot.now(),
+    PRIMARY KEY (tenant_id, key_id),
+    FOREIGN KEY (tenant_id, key_id) REFERENCES iot.api_key (tenant_id, id) ON DELETE CASCADE
+);
+COMMENT ON TABLE iot.api_key_client_cert IS 'clientCert of API keys: a client certificate required for MQTT';
+SELECT iot.tenant_table('iot.api_key_client_cert');
+
+-- Set an API key's clientCert: {"caCertIds": [...], "required": bool}
+-- (members absent keep their value).  Returns the setting.
+CREATE FUNCTION iot.api_key_client_cert_set(key_id uuid, client_cert jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    t uuid := iot.require_tenant();
+    bad text;
+BEGIN
+    IF jsonb_typeof(client_cert) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'clientCert must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT k INTO bad FROM jsonb_object_keys(client_cert) k WHERE k NOT IN ('caCertIds', 'required') LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown clientCert member "%"', bad USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF client_cert ? 'required' AND jsonb_typeof(client_cert -> 'required') <> 'boolean' THEN
+        RAISE EXCEPTION 'clientCert.required must be a boolean' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF client_cert ? 'caCertIds' AND (jsonb_typeof(client_cert -> 'caCertIds') <> 'array'
+        OR EXISTS (SELECT FROM jsonb_array_elements(client_cert -> 'caCertIds') e WHERE jsonb_typeof(e) <> 'string')) THEN
+        RAISE EXCEPTION 'clientCert.caCertIds must be an array of strings' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM iot.api_key a WHERE a.tenant_id = t AND a.id = key_id) THEN
+        RAISE EXCEPTION 'API key % not found', key_id USING ERRCODE = 'PI011';
+    END IF;
+    INSERT INTO iot.api_key_client_cert AS c (tenant_id, key_id, ca_cert_ids, required)
+    VALUES (t, key_id,
+            coalesce(ARRAY(SELECT jsonb_array_elements_text(client_cert -> 'caCertIds')), '{}'),
+            coalesce((client_cert ->> 'required')::boolean, false))
+    ON CONFLICT ON CONSTRAINT api_key_client_cert_pkey DO UPDATE
+       SET ca_cert_ids = CASE WHEN client_cert ? 'caCertIds' THEN excluded.ca_cert_ids ELSE c.ca_cert_ids END,
+           required = CASE WHEN client_cert ? 'required' THEN excluded.required ELSE c.required END,
+           updated = iot.now();
+    RETURN iot.api_key_client_cert(key_id);
+END
+$$;
+
+-- An API key's clientCert ({"caCertIds": [], "required": false} when never set).
+CREATE FUNCTION iot.api_key_client_cert(key_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce((SELECT jsonb_build_object('caCertIds', to_jsonb(c.ca_cert_ids), 'required', c.required)
+                       FROM iot.api_key_client_cert c
+                      WHERE c.tenant_id = iot.require_tenant() AND c.key_id = api_key_client_cert.key_id),
+                    '{"caCertIds": [], "required": false}')
+$$;
+
 ------------------------------------------------------------------------------
 -- Client certificates: a certificate (by SHA-256 fingerprint of its DER
 -- form) identifies one device-mode client of one tenant.
@@ -107,6 +172,14 @@ BEGIN
                                 'unknown, disabled or expired API key'::text;
             RETURN;
         END IF;
+    END IF;
+    -- a key that requires a client certificate works only with one (decision:
+    -- refused as a bad password, the manual's "Bad username or password")
+    IF k_id IS NOT NULL AND cert_fingerprint IS NULL AND EXISTS (
+           SELECT FROM iot.api_key_client_cert kc WHERE kc.tenant_id = k_tenant AND kc.key_id = k_id AND kc.required) THEN
+        RETURN QUERY SELECT 4, NULL::uuid, NULL::uuid, NULL::text[], NULL::text[],
+                            'the API key requires a client certificate (MQTTS with client authentication)'::text;
+        RETURN;
     END IF;
     needed := CASE mode WHEN 'device' THEN ARRAY['DEVICE_ACCESS'] WHEN 'connector' THEN ARRAY['CONNECTOR_ACCESS']
                         ELSE ARRAY['BUS_R', 'DATA_W'] END;

@@ -156,6 +156,16 @@ out=$(mosquitto_pub -h 127.0.0.1 --cafile "$MQTT_CA" -p "$MQTT_CERT_PORT" --cert
   --key "$W/tls/client-urn:lo:nsid:mqtt:certdev.key" -i urn:lo:nsid:mqtt:impostor -u json+device -t dev/data -q 1 -m '{}' 2>&1)
 expect_match "the certificate of another client id is refused" "Connection Refused" "$out"
 
+# --- clientCert.required: the key works only with a client certificate -------------
+REQ=$(key acme DEVICE_ACCESS)
+acme "SELECT iot.api_key_client_cert_set((SELECT id FROM iot.api_key WHERE secret_hash = sha256(convert_to('$REQ', 'UTF8'))), '{\"required\": true}')" >/dev/null
+out=$(mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -i devreq -u json+device -P "$REQ" -t dev/data -q 1 -m '{"value":{"req":0}}' 2>&1)
+expect_match "a key that requires a client certificate is refused without one" "Connection Refused" "$out"
+mqtt_client_cert "$W/tls" devreq >/dev/null   # signed by the CA, not registered: the key authenticates
+mosquitto_pub -h 127.0.0.1 --cafile "$MQTT_CA" -p "$MQTT_CERT_PORT" --cert "$W/tls/client-devreq.crt" \
+  --key "$W/tls/client-devreq.key" -i devreq -u json+device -P "$REQ" -t dev/data -q 1 -m '{"value":{"req":1}}'
+wait_sql "with a client certificate the same key works" "SELECT string_agg(value->>'req', ',') FROM iot.message WHERE value ? 'req'" "1"
+
 # --- revocation: a connected client is disconnected within the bounded time ---------
 REVOKED=$(key acme DEVICE_ACCESS)
 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -i devR -u json+device -P "$REVOKED" -t dev/cmd -q 1 -W 60 >"$W/devR.out" 2>&1 &

@@ -33,6 +33,18 @@ SELECT iot.api_key_update((SELECT id FROM iot.api_key WHERE name = 'data'), enab
 SELECT pg_temp.auth(data_w, 'application', 'app1') FROM k;
 -- a client id that makes no valid device id
 SELECT pg_temp.auth(dev, 'json+device', 'urn:lo:nsid:bad') FROM k;
+-- clientCert.required: the key works only with a client certificate
+SELECT iot.api_key_client_cert((SELECT id FROM iot.api_key WHERE name = 'conn')) AS never_set;
+SELECT iot.api_key_client_cert_set((SELECT id FROM iot.api_key WHERE name = 'conn'),
+                                   '{"caCertIds": ["ca1"], "required": true}') AS client_cert;
+SELECT pg_temp.auth(conn, 'connector', 'gw1') FROM k;
+SELECT pg_temp.auth(conn, 'connector', 'gw1', repeat('ab', 32)) FROM k;
+SELECT iot.api_key_client_cert_set((SELECT id FROM iot.api_key WHERE name = 'conn'), '{"required": false}') AS kept_ca;
+SELECT pg_temp.auth(conn, 'connector', 'gw1') FROM k;
+SELECT test.try($$SELECT iot.api_key_client_cert_set((SELECT id FROM iot.api_key WHERE name = 'conn'), '{"required": "yes"}')$$);
+SELECT test.try($$SELECT iot.api_key_client_cert_set((SELECT id FROM iot.api_key WHERE name = 'conn'), '{"caCertIds": [1]}')$$);
+SELECT test.try($$SELECT iot.api_key_client_cert_set((SELECT id FROM iot.api_key WHERE name = 'conn'), '{"other": 1}')$$);
+SELECT test.try($$SELECT iot.api_key_client_cert_set('00000000-0000-0000-0000-000000000000', '{"required": true}')$$);
 
 -- the plugin's events: connect provisions device and interface, ONLINE
 SELECT iot.mqtt_sessions(jsonb_build_array(
