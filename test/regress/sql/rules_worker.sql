@@ -73,7 +73,7 @@ SELECT * FROM pg_temp.verdict(40);
 -- Kill the worker mid-stream, twice, with two more consumers competing.
 ------------------------------------------------------------------------------
 SELECT pg_temp.rules('rules-worker-crash');
--- small batches (a worker transaction = 5 batches = 1000 messages), so
+-- small batches (a worker transaction = one batch of 200 messages), so
 -- that the worker commits many times while the stream is evaluated
 ALTER SYSTEM SET pgiot.rules_batch_size = 200;
 SELECT pg_reload_conf();
