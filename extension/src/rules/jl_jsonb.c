@@ -287,25 +287,66 @@ enc_pad(EncBuf *b)
 	return pad;
 }
 
+/* numeric's on-disk short header (numeric.c), as numeric_to_double reads it */
+#define NUMERIC_SHORT_FORMAT	0x8000
+#define NUMERIC_SHORT_NEGATIVE	0x2000
+#define NUMERIC_SHORT_WEIGHT	0x003F
+
+/*
+ * An integer below 2^53 in magnitude, written as the numeric that
+ * int64_to_numeric makes (short format, dscale 0, base-10000 digits with
+ * the trailing zero digits stripped; zero has no digit and weight 0),
+ * without its intermediate NumericVar.
+ */
+static JEntry
+enc_integer(EncBuf *b, int64 v)
+{
+	uint64		u = v < 0 ? (uint64) 0 - (uint64) v : (uint64) v;
+	int16		low_first[4];
+	int16		digits[4];
+	int			k = 0,
+				n = 0,
+				lowest = 0;
+	uint16		header;
+	char		datum[VARHDRSZ + sizeof(uint16) + sizeof(digits)];
+	uint32		pad,
+				size;
+
+	while (u > 0)
+	{
+		low_first[k++] = (int16) (u % 10000);
+		u /= 10000;
+	}
+	while (lowest < k && low_first[lowest] == 0)
+		lowest++;
+	for (int i = k - 1; i >= lowest; i--)
+		digits[n++] = low_first[i];
+	header = NUMERIC_SHORT_FORMAT | (v < 0 ? NUMERIC_SHORT_NEGATIVE : 0) |
+		((k > 0 ? k - 1 : 0) & NUMERIC_SHORT_WEIGHT);
+	size = VARHDRSZ + sizeof(uint16) + sizeof(int16) * n;
+	SET_VARSIZE(datum, size);
+	memcpy(datum + VARHDRSZ, &header, sizeof(uint16));
+	memcpy(datum + VARHDRSZ + sizeof(uint16), digits, sizeof(int16) * n);
+	pad = enc_pad(b);
+	enc_append(b, datum, size);
+	return JENTRY_ISNUMERIC | (pad + size);
+}
+
 static JEntry
 enc_number(EncBuf *b, double d)
 {
 	Numeric		num;
+	char		buf[JL_NUMBER_BUFLEN];
 	uint32		pad,
 				size;
 
 	if (!isfinite(d))
 		return JENTRY_ISNULL;	/* NaN and infinities are written as null */
 	if (fabs(d) < 9007199254740992.0 && d == trunc(d))
-		num = int64_to_numeric((int64) d);
-	else
-	{
-		char		buf[JL_NUMBER_BUFLEN];
-
-		jl_format_number(d, buf);
-		num = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-												  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-	}
+		return enc_integer(b, (int64) d);	/* exact below 2^53: its shortest form is itself */
+	jl_format_number(d, buf);
+	num = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+											  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 	pad = enc_pad(b);
 	size = VARSIZE_ANY(num);
 	enc_append(b, num, size);

@@ -72,3 +72,15 @@ SELECT count(*) AS docs, bool_and(r = r::text::jsonb) AS same_value,
 -- numbers are JavaScript doubles: 1.0 is 1, a 20-digit integer is rounded
 SELECT iot.jsonlogic_apply('{"var": ""}', '[1.0, 12345678901234567890, 0.1]') AS doubles;
 SELECT iot.jsonlogic_apply('{"map": [{"var": ""}, {"var": ""}]}', '[{"b": 1, "a": 2}]') -> 0 -> 'a' AS key_lookup;
+
+-- integer results are written as PostgreSQL's own numerics, byte for byte
+-- (numeric_send shows digits, weight, sign and scale)
+SELECT count(*) AS integers, count(*) FILTER (WHERE numeric_send(r::numeric) IS DISTINCT FROM numeric_send(v)
+                                              OR r <> to_jsonb(v)) AS mismatches
+  FROM (SELECT v, iot.jsonlogic_apply(jsonb_build_object('+', jsonb_build_array(v))) AS r
+          FROM (SELECT unnest(ARRAY[0, 1, -1, 9999, 10000, -10000, 10001, 99990000, 100000000, 123456789012,
+                                    1000000000000000, -1000000000000000, 9007199254740991, -9007199254740991,
+                                    1234, 12340000, 43210000000])::numeric AS v
+                UNION ALL SELECT (i * 7919)::numeric FROM generate_series(-20000, 20000) i
+                UNION ALL SELECT ((10000::numeric ^ (i % 4)) * (i - 50))::numeric(30, 0)
+                  FROM generate_series(0, 100) i) x) y;
