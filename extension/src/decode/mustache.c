@@ -163,7 +163,10 @@ mustache_compile(const char *tmpl, size_t len, MustacheError *err)
 		}
 		else
 		{
-			closing = find(s + cstart, len - cstart, close, clen);
+			/* a sigil is the tag's, never the start of its closing delimiter */
+			size_t		from = (kind != '\0' && strchr("&#^/!>=", kind) != NULL) ? cstart + 1 : cstart;
+
+			closing = find(s + from, len - from, close, clen);
 			if (closing == NULL)
 			{
 				merr(err, tstart, "unclosed tag");

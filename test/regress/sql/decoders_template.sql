@@ -71,3 +71,6 @@ SELECT test.try($$SELECT iot.template_apply('{"field.with.dot": {{temperature}}/
 SELECT test.try($$SELECT iot.template_check('{"field.with.dot": {{temperature}}/10}')$$);
 SELECT test.try($$SELECT iot.template_check('{"ok": "{{a.b}}", "x": {{#s}}1{{/s}}}')$$);
 SELECT test.try($$SELECT iot.template_check('{"a": {{#s}}1}')$$);
+-- a sigil is never the start of the closing delimiter (found by the fuzzer)
+SELECT test.try($$SELECT iot.mustache_render('{{=<% >=}}x<%>>', '{}')$$);
+SELECT test.try($$SELECT iot.mustache_render('{{=<% >=}}x<%#>', '{}')$$);
