@@ -355,10 +355,7 @@ store_events(EnoCall *call)
 		Oid			types[3] = {TEXTARRAYOID, JSONBARRAYOID, TEXTARRAYOID};
 		Datum		args[3] = {col_array(&type), col_array(&payload), col_array(&device)};
 
-		eno_spi(call,
-				"SELECT iot.event_emit(u.type, 'enocean', u.payload, u.device_id) "
-				"  FROM unnest($1, $2, $3) WITH ORDINALITY AS u(type, payload, device_id, n) ORDER BY u.n",
-				3, types, args, SPI_OK_SELECT);
+		eno_spi(call, "SELECT iot.event_emit_many($1, 'enocean', $2, $3)", 3, types, args, SPI_OK_SELECT);
 	}
 }
 
