@@ -113,11 +113,20 @@ echo "== drain: $TOTAL queued messages, pgiot-mqtt"
 mqtt_bridge_start "$W"    # (re)creates its persistent session
 mqtt_bridge_stop "$W"
 $SIM -s drain-pgiot -i drain-pgiot- >"$W/sim-dp.out" || { cat "$W/sim-dp.out"; exit 1; }
+# CPU of each process over this drain: mosquitto's difference; the
+# bridge and its backend are new, so their whole CPU time
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+MOSQ_PID=$(cat "$W/mosquitto.pid")
+MOSQ_T0=$(ticks "$MOSQ_PID")
 T0=$(now)
 mqtt_bridge_start "$W"
+BRIDGE_PID=$(cat "$W/bridge.pid")
+BACKEND_PID=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgiot-mqtt' ORDER BY backend_start DESC LIMIT 1")
 wait_rows drain-pgiot "$TOTAL" 600 || exit 1
 T1=$(last_commit drain-pgiot)
 PGIOT_DRAIN_S=$(calc "$T1 - $T0")
+us_per_msg() { awk -v t="$1" -v n="$TOTAL" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'; }
+CPU_LINE="backend $(us_per_msg "$(ticks "$BACKEND_PID")") us, pgiot-mqtt $(us_per_msg "$(ticks "$BRIDGE_PID")") us, mosquitto $(us_per_msg "$(( $(ticks "$MOSQ_PID") - MOSQ_T0 ))") us"
 
 PG_ROWS=$(q -c "SELECT count(*) || ' rows, ' || count(DISTINCT (device_id, value->>'seq')) || ' distinct' FROM iot.message WHERE stream_id = 'bench-pgiot'")
 NODE_ROWS=$(q -c "SELECT count(*) || ' rows, ' || count(DISTINCT (device_id, value->>'seq')) || ' distinct' FROM iot.message WHERE stream_id = 'bench-node'")
@@ -134,6 +143,7 @@ echo "drain (the same messages queued in mosquitto, then stored by the bridge):"
 printf '  pgiot-mqtt            : %8s rows/s (%.2f s; stored %s)\n' "$D_PG" "$PGIOT_DRAIN_S" "$DRAIN_ROWS"
 printf '  Node.js bridge        : %8s rows/s (%.2f s)\n' "$D_NODE" "$NODE_DRAIN_S"
 printf '  plain COPY            : %8s rows/s (%.2f s)\n' "$R_COPY" "$COPY_S"
+echo "CPU per message of the pgiot-mqtt drain: $CPU_LINE"
 printf 'ratio pgiot / COPY    : live %.2f, drain %.2f (goal >= 0.5)\n' "$(calc "$R_PG / $R_COPY")" "$(calc "$D_PG / $R_COPY")"
 printf 'ratio pgiot / Node.js : live %.2f, drain %.2f (goal >= 3)\n' "$(calc "$R_PG / $R_NODE")" "$(calc "$D_PG / $D_NODE")"
 echo "command: BENCH_DEVICES=$N BENCH_MESSAGES=$M bench/mqtt.sh"

@@ -36,10 +36,8 @@ cleanup() { tmp_pg_stop "$WORK/pg"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 echo "== bench/rules.sh: starting a private PostgreSQL"
-tmp_pg_start "$WORK/pg" >/dev/null
 # commit timestamps, for the latency from a message's commit to its events'
-tmp_pg_psql -q -c "ALTER SYSTEM SET track_commit_timestamp = on"
-tmp_pg_as_server "$TMP_PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgresql.log" -m fast -w restart >/dev/null
+TMP_PG_CONF='track_commit_timestamp = on' tmp_pg_start "$WORK/pg" >/dev/null
 PGBENCH=$TMP_PG_BIN/pgbench
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
