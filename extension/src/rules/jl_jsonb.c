@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "miscadmin.h"
+#include "common/shortest_dec.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
@@ -246,29 +247,38 @@ typedef struct EncBuf
 	uint32		cap;
 } EncBuf;
 
-static uint32
-enc_reserve(EncBuf *b, uint32 n)
+/* Room for n more bytes (doubling), or the jsonb size limit error. */
+static pg_noinline void
+enc_grow(EncBuf *b, uint32 n)
 {
-	uint32		at = b->len;
+	uint32		cap = b->cap * 2;
 
 	if ((uint64) b->len + n > JENTRY_OFFLENMASK)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("JsonLogic result exceeds the maximum jsonb size")));
-	if (b->len + n > b->cap)
-	{
-		uint32		cap = b->cap * 2;
+	while (cap < b->len + n)
+		cap *= 2;
+	/* never beyond the limit, so that a reserve within cap is within it */
+	if (cap > JENTRY_OFFLENMASK)
+		cap = JENTRY_OFFLENMASK;
+	b->data = repalloc(b->data, cap);
+	b->cap = cap;
+}
 
-		while (cap < b->len + n)
-			cap *= 2;
-		b->data = repalloc(b->data, cap);
-		b->cap = cap;
-	}
+/* n bytes appended (uninitialized); their offset */
+static inline uint32
+enc_reserve(EncBuf *b, uint32 n)
+{
+	uint32		at = b->len;
+
+	if (unlikely((uint64) b->len + n > b->cap))
+		enc_grow(b, n);
 	b->len += n;
 	return at;
 }
 
-static void
+static inline void
 enc_append(EncBuf *b, const void *p, uint32 n)
 {
 	uint32		at = enc_reserve(b, n);
@@ -277,7 +287,7 @@ enc_append(EncBuf *b, const void *p, uint32 n)
 		memcpy(b->data + at, p, n);
 }
 
-static uint32
+static inline uint32
 enc_pad(EncBuf *b)
 {
 	uint32		pad = INTALIGN(b->len) - b->len;
@@ -336,7 +346,7 @@ static JEntry
 enc_number(EncBuf *b, double d)
 {
 	Numeric		num;
-	char		buf[JL_NUMBER_BUFLEN];
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
 	uint32		pad,
 				size;
 
@@ -344,7 +354,8 @@ enc_number(EncBuf *b, double d)
 		return JENTRY_ISNULL;	/* NaN and infinities are written as null */
 	if (fabs(d) < 9007199254740992.0 && d == trunc(d))
 		return enc_integer(b, (int64) d);	/* exact below 2^53: its shortest form is itself */
-	jl_format_number(d, buf);
+	/* the shortest decimal that reads back as d (as jl_format_number's, in Ryu's layout) */
+	double_to_shortest_decimal_buf(d, buf);
 	num = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
 											  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 	pad = enc_pad(b);

@@ -5,6 +5,7 @@
  */
 #include "jsonlogic.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,7 @@ struct JlArenaBlock
 };
 
 #define JL_BLOCK_SIZE 8192
-#define JL_ALIGN(n) (((n) + 15) & ~(size_t) 15)
-#define JL_HEADER JL_ALIGN(sizeof(JlArenaBlock))
+#define JL_HEADER JL_ARENA_ALIGN(sizeof(JlArenaBlock))
 
 void
 jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx)
@@ -55,31 +55,20 @@ jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
 }
 
 void *
-jl_alloc(JlArena *a, size_t size)
+jl_alloc_block(JlArena *a, size_t size)
 {
+	size_t		want = size > JL_BLOCK_SIZE / 4 ? size : JL_BLOCK_SIZE;
+	JlArenaBlock *b = a->alloc(JL_HEADER + want, a->ctx);
 	void	   *p;
 
-	size = JL_ALIGN(size == 0 ? 1 : size);
-	if (size > a->left)
-	{
-		size_t		want = size > JL_BLOCK_SIZE / 4 ? size : JL_BLOCK_SIZE;
-		JlArenaBlock *b = a->alloc(JL_HEADER + want, a->ctx);
-
-		b->next = a->blocks;
-		a->blocks = b;
-		if (want == size && size > JL_BLOCK_SIZE / 4)
-		{
-			/* a large request gets its own block; keep the current one */
-			a->used += size;
-			return (char *) b + JL_HEADER;
-		}
-		a->cur = (char *) b + JL_HEADER;
-		a->left = want;
-	}
-	p = a->cur;
-	a->cur += size;
-	a->left -= size;
+	b->next = a->blocks;
+	a->blocks = b;
 	a->used += size;
+	if (want == size && size > JL_BLOCK_SIZE / 4)
+		return (char *) b + JL_HEADER;	/* a large request: keep the current block */
+	p = (char *) b + JL_HEADER;
+	a->cur = (char *) p + size;
+	a->left = want - size;
 	return p;
 }
 
@@ -115,54 +104,17 @@ jl_bool(bool b)
 }
 
 const JlValue *
-jl_number(JlArena *a, double d)
+jl_string_copy(JlArena *a, const char *ptr, size_t len)
 {
 	JlValue    *v = jl_alloc(a, sizeof(JlValue));
+	char	   *s = jl_alloc(a, len + 1);
 
-	v->type = JL_NUMBER;
-	v->u.num = d;
-	return v;
-}
-
-const JlValue *
-jl_string(JlArena *a, const char *ptr, size_t len, bool copy)
-{
-	JlValue    *v = jl_alloc(a, sizeof(JlValue));
-
-	if (copy)
-	{
-		char	   *s = jl_alloc(a, len + 1);
-
-		if (len > 0)
-			memcpy(s, ptr, len);
-		s[len] = '\0';
-		ptr = s;
-	}
+	if (len > 0)
+		memcpy(s, ptr, len);
+	s[len] = '\0';
 	v->type = JL_STRING;
-	v->u.str.ptr = ptr;
+	v->u.str.ptr = s;
 	v->u.str.len = len;
-	return v;
-}
-
-const JlValue *
-jl_array(JlArena *a, const JlValue **items, size_t n)
-{
-	JlValue    *v = jl_alloc(a, sizeof(JlValue));
-
-	v->type = JL_ARRAY;
-	v->u.arr.items = items;
-	v->u.arr.n = n;
-	return v;
-}
-
-const JlValue *
-jl_object(JlArena *a, const JlMember *members, size_t n)
-{
-	JlValue    *v = jl_alloc(a, sizeof(JlValue));
-
-	v->type = JL_OBJECT;
-	v->u.obj.members = members;
-	v->u.obj.n = n;
 	return v;
 }
 
@@ -243,10 +195,32 @@ jl_format_number(double d, char *buf)
 	if (d == 0)
 		return (size_t) snprintf(buf, JL_NUMBER_BUFLEN, "0");
 	if (fabs(d) < 9007199254740992.0 && d == trunc(d))
-		return (size_t) snprintf(buf, JL_NUMBER_BUFLEN, "%.0f", d);
+	{
+		/* an exact integer: its digits */
+		uint64_t	u = (uint64_t) fabs(d);
+		char		rev[20];
+		int			r = 0;
 
-	/* the shortest decimal that reads back as d */
-	for (int prec = 1; prec <= 17; prec++)
+		do
+		{
+			rev[r++] = (char) ('0' + u % 10);
+			u /= 10;
+		} while (u > 0);
+		if (d < 0)
+			buf[pos++] = '-';
+		while (r > 0)
+			buf[pos++] = rev[--r];
+		buf[pos] = '\0';
+		return (size_t) pos;
+	}
+
+	/*
+	 * The shortest decimal that reads back as d (trailing zeros are dropped
+	 * below).  A normal double that some decimal of at most DBL_DIG (15)
+	 * digits reads back as prints as that decimal at 15 digits, so the
+	 * search starts there; subnormals have fewer digits and start at 1.
+	 */
+	for (int prec = fabs(d) >= DBL_MIN ? DBL_DIG : 1; prec <= 17; prec++)
 	{
 		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
 		if (strtod(tmp, NULL) == d)

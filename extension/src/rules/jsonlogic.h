@@ -99,15 +99,79 @@ extern void jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *c
 /* Same, with a first block of the caller's (e.g. on its stack). */
 extern void jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
 								 void *buffer, size_t size);
-extern void *jl_alloc(JlArena *a, size_t size);
 extern void jl_arena_reset(JlArena *a);
+
+/* Allocation sizes are rounded to 16 bytes (max alignment). */
+#define JL_ARENA_ALIGN(n) (((n) + 15) & ~(size_t) 15)
+
+/* A new block (or a block of its own for a large request). */
+extern void *jl_alloc_block(JlArena *a, size_t size);
+
+/* size bytes, 16-byte aligned, from the current block when they fit. */
+static inline void *
+jl_alloc(JlArena *a, size_t size)
+{
+	void	   *p;
+
+	size = JL_ARENA_ALIGN(size == 0 ? 1 : size);
+	if (size > a->left)
+		return jl_alloc_block(a, size);
+	p = a->cur;
+	a->cur += size;
+	a->left -= size;
+	a->used += size;
+	return p;
+}
 
 /* Constructors (results live in the arena). */
 extern const JlValue *jl_bool(bool b);
-extern const JlValue *jl_number(JlArena *a, double d);
-extern const JlValue *jl_string(JlArena *a, const char *ptr, size_t len, bool copy);
-extern const JlValue *jl_array(JlArena *a, const JlValue **items, size_t n);
-extern const JlValue *jl_object(JlArena *a, const JlMember *members, size_t n);
+static inline const JlValue *
+jl_number(JlArena *a, double d)
+{
+	JlValue    *v = (JlValue *) jl_alloc(a, sizeof(JlValue));
+
+	v->type = JL_NUMBER;
+	v->u.num = d;
+	return v;
+}
+extern const JlValue *jl_string_copy(JlArena *a, const char *ptr, size_t len);
+
+/* A string; its bytes are copied into the arena (NUL-terminated) when copy. */
+static inline const JlValue *
+jl_string(JlArena *a, const char *ptr, size_t len, bool copy)
+{
+	JlValue    *v;
+
+	if (copy)
+		return jl_string_copy(a, ptr, len);
+	v = (JlValue *) jl_alloc(a, sizeof(JlValue));
+	v->type = JL_STRING;
+	v->u.str.ptr = ptr;
+	v->u.str.len = len;
+	return v;
+}
+
+static inline const JlValue *
+jl_array(JlArena *a, const JlValue **items, size_t n)
+{
+	JlValue    *v = (JlValue *) jl_alloc(a, sizeof(JlValue));
+
+	v->type = JL_ARRAY;
+	v->u.arr.items = items;
+	v->u.arr.n = n;
+	return v;
+}
+
+static inline const JlValue *
+jl_object(JlArena *a, const JlMember *members, size_t n)
+{
+	JlValue    *v = (JlValue *) jl_alloc(a, sizeof(JlValue));
+
+	v->type = JL_OBJECT;
+	v->u.obj.members = members;
+	v->u.obj.n = n;
+	return v;
+}
 
 /* Member of an object (the last one wins on duplicates); NULL if absent. */
 extern const JlValue *jl_member(const JlValue *obj, const char *key, size_t keylen);

@@ -40,6 +40,33 @@ static ApplySlot *apply_cache = NULL;
 static uint8 apply_victim[APPLY_CACHE_SETS];
 static MemoryContext apply_cxt = NULL;
 static JlArena apply_arena;
+/* bumped when the arena is emptied: call-site caches then start over */
+static uint64 apply_generation = 1;
+
+/*
+ * A call site's cache (fn_extra of iot.jsonlogic_apply): set-associative
+ * by the address of the rule datum's content, so that a rule met again at
+ * the same address (a constant, the inner side of a nested loop, a rule
+ * table scanned per message) is found without hashing its bytes.  The
+ * address only picks the entry: a hit still compares the whole rule with
+ * the cached copy, so the content decides, as in the backend cache.
+ */
+#define SITE_SET_BITS 8
+#define SITE_SETS (1 << SITE_SET_BITS)
+#define SITE_WAYS 4
+
+typedef struct ApplySiteSlot
+{
+	const char *at;				/* content address last seen here */
+	const ApplySlot *cached;	/* its entry in the backend cache */
+} ApplySiteSlot;
+
+typedef struct ApplySite
+{
+	uint64		generation;
+	ApplySiteSlot slots[SITE_SETS * SITE_WAYS];
+	uint8		victim[SITE_SETS];
+} ApplySite;
 
 static inline uint64
 mix(uint64 h, uint64 w)
@@ -124,29 +151,34 @@ rules_compile(Jsonb *rule, MemoryContext parent, MemoryContext *cxt_out, const c
 	return node;
 }
 
-/*
- * The compiled rule of a jsonb datum.  The cache is keyed by the rule's
- * content bytes (header excluded), read in place: a cache hit needs no
- * detoasting copy of the rule.
- */
-const JlNode *
-rules_compile_cached_datum(Datum datum)
+/* The content bytes of a rule datum, detoasted only when compressed or external. */
+static const char *
+rule_content(Datum datum, uint32 *len)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(datum);
-	const char *content;
-	uint32		len;
-	uint64		hash;
+
+	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+		raw = (struct varlena *) PG_DETOAST_DATUM(datum);
+	*len = VARSIZE_ANY_EXHDR(raw);
+	return VARDATA_ANY(raw);
+}
+
+/*
+ * The backend cache's entry of a rule's content, compiled on a miss.  The
+ * cache is keyed by the content bytes (header excluded), read in place: a
+ * hit needs no detoasting copy of the rule.
+ */
+static const ApplySlot *
+apply_cache_entry(const char *content, uint32 len)
+{
+	uint64		hash = rule_hash(content, len);
 	ApplySlot  *set;
 	ApplySlot  *slot;
 	const JlNode *node;
 	JlError		err;
 	char	   *copy;
+	Jsonb	   *jb;
 
-	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
-		raw = (struct varlena *) PG_DETOAST_DATUM(datum);	/* compressed or external */
-	content = VARDATA_ANY(raw);
-	len = VARSIZE_ANY_EXHDR(raw);
-	hash = rule_hash(content, len);
 	if (apply_cache == NULL)
 	{
 		apply_cxt = AllocSetContextCreate(CacheMemoryContext, "pgiot jsonlogic cache",
@@ -161,27 +193,82 @@ rules_compile_cached_datum(Datum datum)
 		slot = &set[w];
 		if (slot->rule != NULL && slot->hash == hash && slot->len == len &&
 			memcmp(slot->rule, content, len) == 0)
-			return slot->node;
+			return slot;
 	}
 	/* full: start over (evicted entries are only freed this way) */
 	if (apply_arena.used > APPLY_CACHE_BYTES)
 	{
 		jl_arena_reset(&apply_arena);
 		memset(apply_cache, 0, sizeof(ApplySlot) * APPLY_CACHE_SETS * APPLY_CACHE_WAYS);
+		apply_generation++;
 	}
+	/* the content as an aligned jsonb, in the arena with the compiled rule */
+	jb = jl_alloc(&apply_arena, VARHDRSZ + len);
+	SET_VARSIZE(jb, VARHDRSZ + len);
+	memcpy(VARDATA(jb), content, len);
 	/* compile first: an invalid rule leaves the set as it was */
-	node = jl_compile(&apply_arena, jl_from_jsonb(&apply_arena, DatumGetJsonbP(PointerGetDatum(raw)), true),
-					  &err);
+	node = jl_compile(&apply_arena, jl_from_jsonb(&apply_arena, jb, true), &err);
 	if (node == NULL)
 		jl_report_error(&err, "invalid JsonLogic rule");
-	copy = jl_alloc(&apply_arena, len);
-	memcpy(copy, content, len);
+	copy = VARDATA(jb);
 	slot = &set[apply_victim[hash % APPLY_CACHE_SETS]++ % APPLY_CACHE_WAYS];
 	slot->hash = hash;
 	slot->len = len;
 	slot->rule = copy;
 	slot->node = node;
-	return node;
+	return slot;
+}
+
+/* The compiled rule of a jsonb datum, from the backend cache. */
+const JlNode *
+rules_compile_cached_datum(Datum datum)
+{
+	uint32		len;
+	const char *content = rule_content(datum, &len);
+
+	return apply_cache_entry(content, len)->node;
+}
+
+/* Same, through the call site's cache first. */
+static const JlNode *
+site_compile_cached(FmgrInfo *flinfo, Datum datum)
+{
+	ApplySite  *site = (ApplySite *) flinfo->fn_extra;
+	uint32		len;
+	const char *content = rule_content(datum, &len);
+	ApplySiteSlot *set;
+	ApplySiteSlot *s;
+	const ApplySlot *cached;
+
+	if (site == NULL)
+	{
+		site = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ApplySite));
+		flinfo->fn_extra = site;
+	}
+	if (site->generation != apply_generation)
+	{
+		memset(site->slots, 0, sizeof(site->slots));
+		memset(site->victim, 0, sizeof(site->victim));
+		site->generation = apply_generation;
+	}
+	set = &site->slots[(((uint64) (uintptr_t) content * UINT64CONST(0x9E3779B97F4A7C15)) >>
+						(64 - SITE_SET_BITS)) * SITE_WAYS];
+	for (int w = 0; w < SITE_WAYS; w++)
+		if (set[w].at == content && set[w].cached->len == len &&
+			memcmp(set[w].cached->rule, content, len) == 0)
+			return set[w].cached->node;
+	cached = apply_cache_entry(content, len);
+	/* the entry may have emptied the cache: the generation moved on */
+	if (site->generation != apply_generation)
+	{
+		memset(site->slots, 0, sizeof(site->slots));
+		memset(site->victim, 0, sizeof(site->victim));
+		site->generation = apply_generation;
+	}
+	s = &set[site->victim[(set - site->slots) / SITE_WAYS]++ % SITE_WAYS];
+	s->at = content;
+	s->cached = cached;
+	return cached->node;
 }
 
 const JlNode *
@@ -216,7 +303,8 @@ pgiot_jsonlogic_apply(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	node = rules_compile_cached_datum(PG_GETARG_DATUM(0));
+	node = fcinfo->flinfo != NULL ? site_compile_cached(fcinfo->flinfo, PG_GETARG_DATUM(0))
+		: rules_compile_cached_datum(PG_GETARG_DATUM(0));
 	jl_pg_arena_init_buffer(&a, CurrentMemoryContext, first_block, sizeof(first_block));
 	if (!PG_ARGISNULL(1))
 	{

@@ -84,3 +84,22 @@ SELECT count(*) AS integers, count(*) FILTER (WHERE numeric_send(r::numeric) IS 
                 UNION ALL SELECT (i * 7919)::numeric FROM generate_series(-20000, 20000) i
                 UNION ALL SELECT ((10000::numeric ^ (i % 4)) * (i - 50))::numeric(30, 0)
                   FROM generate_series(0, 100) i) x) y;
+
+-- other numbers are the shortest decimal that reads back as the double
+SELECT v AS operand, iot.jsonlogic_apply(jsonb_build_object('*', jsonb_build_array(v, 1))) AS result
+  FROM unnest(ARRAY['0.1', '0.5', '-2.25', '1.5e-7', '0.30000000000000004',
+                    '123456789012345678901', '1e21', '3.141592653589793238']::numeric[]) v;
+SELECT iot.jsonlogic_apply('{"/": [1, 3]}') AS third, iot.jsonlogic_apply('{"+": [0.1, 0.2]}') AS sum,
+       iot.jsonlogic_apply('{"cat": [0.1, " ", 1e-7, " ", 123456789, " ", -5, " ", 1e21, " ", 5e-324]}') AS strings;
+
+-- a call site remembers rules by address, a hit still compares the rule:
+-- two rules in turn, then 1,200 rules of 8 kB each (more than the backend
+-- cache holds, which then starts over under the call site) seen twice
+SELECT r ->> '+' AS rule, iot.jsonlogic_apply(r, '{"x": 1}') AS result
+  FROM generate_series(1, 2) g, (VALUES ('{"+": [1, {"var": "x"}]}'::jsonb), ('{"+": [2, {"var": "x"}]}')) v(r)
+ ORDER BY g, 1;
+WITH rules AS MATERIALIZED (
+  SELECT i, jsonb_build_object('if', jsonb_build_array(false, repeat('x', 8000) || i, jsonb_build_object('+', jsonb_build_array(i, jsonb_build_object('var', 'x'))))) AS r
+    FROM generate_series(1, 1200) i)
+SELECT count(*) AS applied, count(*) FILTER (WHERE iot.jsonlogic_apply(r, '{"x": 1}') <> to_jsonb(i + 1)) AS wrong
+  FROM generate_series(1, 2) g, rules;
