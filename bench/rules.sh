@@ -17,14 +17,14 @@
 #     machine is shared, so both wall time and the CPU time each side used
 #     (the backend's /proc/<pid>/stat, Node's process.cpuUsage()) are given.
 #
-#   bench/rules.sh            (env: BENCH_SECONDS=10 ROUNDS=3 REPEAT=10000 TRIALS=3)
+#   bench/rules.sh            (env: BENCH_SECONDS=10 ROUNDS=3 REPEAT=10000 TRIALS=5)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECONDS_PER_ROUND=${BENCH_SECONDS:-10}
 ROUNDS=${ROUNDS:-3}
 REPEAT=${REPEAT:-10000}
-TRIALS=${TRIALS:-3}
+TRIALS=${TRIALS:-5}
 CLIENTS=${CLIENTS:-2}
 VECTORS=${PGIOT_VECTORS:-$ROOT/../shared/vectors}
 # shellcheck source=../test/lib/tmp_pg.sh

@@ -198,21 +198,34 @@ BEGIN
     IF top IS NULL THEN
         RETURN jsonb_build_object('devicesMoved', 0);
     END IF;
-    WITH fix AS (
-        SELECT DISTINCT ON (m.tenant_id, m.device_id)
-               m.tenant_id, m.device_id, m.ts, ST_Y(m.location::geometry) AS lat, ST_X(m.location::geometry) AS lon,
-               m.location_alt, m.location_accuracy, m.location_provider
+    -- the newest located time of each device seen since the last run (a hash
+    -- aggregate: no sort of the window's rows), then that message itself
+    -- through the (tenant_id, device_id, ts) index, for the devices it moves
+    WITH newest AS (
+        SELECT m.tenant_id, m.device_id, max(m.ts) AS ts
           FROM iot.message m
          WHERE m.id > since - 10000 AND m.id <= top AND m.location IS NOT NULL AND m.device_id IS NOT NULL
            AND m.location_provider IS DISTINCT FROM 'static'
-         ORDER BY m.tenant_id, m.device_id, m.ts DESC)
+         GROUP BY m.tenant_id, m.device_id),
+    fix AS (
+        SELECT n.tenant_id, n.device_id, n.ts, f.lat, f.lon, f.location_alt, f.location_accuracy, f.location_provider
+          FROM newest n
+          JOIN iot.device d ON d.tenant_id = n.tenant_id AND d.id = n.device_id AND d.static_location IS NULL
+                           AND (d.location_updated IS NULL OR d.location_updated < n.ts)
+          CROSS JOIN LATERAL (
+                SELECT ST_Y(m.location::geometry) AS lat, ST_X(m.location::geometry) AS lon,
+                       m.location_alt, m.location_accuracy, m.location_provider
+                  FROM iot.message m
+                 WHERE m.tenant_id = n.tenant_id AND m.device_id = n.device_id AND m.ts = n.ts
+                   AND m.id > since - 10000 AND m.id <= top AND m.location IS NOT NULL
+                   AND m.location_provider IS DISTINCT FROM 'static'
+                 ORDER BY m.id DESC LIMIT 1) f)
     UPDATE iot.device d
        SET location_lat = fix.lat, location_lon = fix.lon, location_alt = fix.location_alt,
            location_accuracy = fix.location_accuracy, location_provider = fix.location_provider,
            location_updated = fix.ts, geohash = iot.geohash_encode(fix.lat, fix.lon, 12)
       FROM fix
-     WHERE d.tenant_id = fix.tenant_id AND d.id = fix.device_id AND d.static_location IS NULL
-       AND (d.location_updated IS NULL OR d.location_updated < fix.ts);
+     WHERE d.tenant_id = fix.tenant_id AND d.id = fix.device_id;
     GET DIAGNOSTICS moved = ROW_COUNT;
     UPDATE iot.device_location_progress SET last_id = greatest(last_id, top), updated = iot.now();
     RETURN jsonb_build_object('devicesMoved', moved);

@@ -509,7 +509,9 @@ jl_to_jsonb(const JlValue *v)
 		memcpy(copy, constant_jsonb[slot], VARSIZE(constant_jsonb[slot]));
 		return copy;
 	}
-	b.cap = 64;
+	/* a scalar's exact size, or a start for a container */
+	b.cap = v->type == JL_STRING && v->u.str.len < JENTRY_OFFLENMASK - 64 ?
+		(uint32) (VARHDRSZ + 2 * sizeof(uint32) + v->u.str.len) : 64;
 	b.data = palloc(b.cap);
 	b.len = VARHDRSZ;
 	if (v->type == JL_ARRAY || v->type == JL_OBJECT)
