@@ -118,7 +118,7 @@ member(JlMember *m, int *n, const char *key, const JlValue *v)
 }
 
 const JlValue *
-rules_message_value(JlArena *a, HeapTuple tup, TupleDesc desc, int first)
+rules_message_value(JlArena *a, const Datum *values, const bool *nulls, TupleDesc desc, int first)
 {
 	JlMember   *m = jl_alloc(a, sizeof(JlMember) * 10);
 	int			n = 0;
@@ -127,7 +127,7 @@ rules_message_value(JlArena *a, HeapTuple tup, TupleDesc desc, int first)
 	int64		id;
 	Datum		d;
 
-#define COL(i) SPI_getbinval(tup, desc, first + (i), &isnull)
+#define COL(i) (isnull = nulls[first + (i) - 1], values[first + (i) - 1])
 	id = DatumGetInt64(COL(RULES_DOC_ID));
 	snprintf(hex, sizeof(hex), "%024llx", (unsigned long long) id);
 	member(m, &n, "id", jl_string(a, hex, strlen(hex), true));

@@ -26,6 +26,8 @@ enum
 	RULES_DOC_NCOLUMNS
 };
 
-extern const JlValue *rules_message_value(JlArena *a, HeapTuple tup, TupleDesc desc, int first);
+/* values and nulls: the row deformed (heap_deform_tuple); first is 1-based */
+extern const JlValue *rules_message_value(JlArena *a, const Datum *values, const bool *nulls,
+										  TupleDesc desc, int first);
 
 #endif

@@ -124,6 +124,8 @@ read_batch(RulesBatch *b, int limit)
 	int			first_col,
 				ord_col;
 	QueuePos   *order;
+	Datum	   *values;
+	bool	   *nulls;
 	bool		sorted = true;
 
 	/*
@@ -173,14 +175,15 @@ read_batch(RulesBatch *b, int limit)
 	 * loop mostly returns the rows in that order already.
 	 */
 	order = palloc(sizeof(QueuePos) * (b->nmsg + 1));
+	values = palloc(sizeof(Datum) * tt->tupdesc->natts);
+	nulls = palloc(sizeof(bool) * tt->tupdesc->natts);
 	for (int i = 0; i < b->nmsg; i++)
 	{
-		bool		isnull;
-
-		order[i].txid = U64FromFullTransactionId(DatumGetFullTransactionId(
-																		   SPI_getbinval(tt->vals[i], tt->tupdesc, 5, &isnull)));
-		order[i].first_id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, first_col, &isnull));
-		order[i].ord = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, ord_col, &isnull));
+		/* the keys are the last columns: one deforming pass, not one per column */
+		heap_deform_tuple(tt->vals[i], tt->tupdesc, values, nulls);
+		order[i].txid = U64FromFullTransactionId(DatumGetFullTransactionId(values[5 - 1]));
+		order[i].first_id = DatumGetInt64(values[first_col - 1]);
+		order[i].ord = DatumGetInt64(values[ord_col - 1]);
 		order[i].row = i;
 		if (i > 0 && queue_pos_cmp(&order[i - 1], &order[i]) > 0)
 			sorted = false;
@@ -190,29 +193,27 @@ read_batch(RulesBatch *b, int limit)
 	for (int i = 0; i < b->nmsg; i++)
 	{
 		BatchMessage *m = &b->msgs[i];
-		HeapTuple	row = tt->vals[order[i].row];
-		bool		isnull;
-		Datum		d;
 
-		m->id = DatumGetInt64(SPI_getbinval(row, tt->tupdesc, 1, &isnull));
+		heap_deform_tuple(tt->vals[order[i].row], tt->tupdesc, values, nulls);
+		m->id = DatumGetInt64(values[0]);
 		m->first_id = order[i].first_id;
 		m->txid = order[i].txid;
-		xmin = U64FromFullTransactionId(DatumGetFullTransactionId(
-																  SPI_getbinval(row, tt->tupdesc, 6, &isnull)));
-		m->created = DatumGetTimestampTz(SPI_getbinval(row, tt->tupdesc, 2, &isnull));
-		d = SPI_getbinval(row, tt->tupdesc, 3, &isnull);
-		if (!isnull)
-			m->device_id = MemoryContextStrdup(b->cxt, TextDatumGetCString(d));
+		xmin = U64FromFullTransactionId(DatumGetFullTransactionId(values[5]));
+		m->created = DatumGetTimestampTz(values[1]);
+		if (!nulls[2])
+			m->device_id = MemoryContextStrdup(b->cxt, TextDatumGetCString(values[2]));
 		/* the document's jsonb parts stay in the tuple table until the batch ends */
-		if (DatumGetBool(SPI_getbinval(row, tt->tupdesc, 4, &isnull)))
+		if (DatumGetBool(values[3]))
 		{
 			MemoryContext old = MemoryContextSwitchTo(b->cxt);
 
-			m->data = rules_message_value(&b->arena, row, tt->tupdesc, 7);
+			m->data = rules_message_value(&b->arena, values, nulls, tt->tupdesc, 7);
 			MemoryContextSwitchTo(old);
 		}
 	}
 	pfree(order);
+	pfree(values);
+	pfree(nulls);
 
 	/*
 	 * Every message still to come has a txid at least the read snapshot's
