@@ -56,15 +56,17 @@ AS $$
 BEGIN
     -- one row per tenant and 1,000 messages of the statement: a bulk insert
     -- of millions makes rows a batch can take whole or trim cheaply
+    -- (each tenant's ids sorted once, by the aggregate, then cut in slices)
     INSERT INTO iot.rule_queue (tenant_id, txid, first_id, message_ids, created)
-    SELECT c.tenant_id, pg_current_xact_id(), min(c.id), array_agg(c.id ORDER BY c.id),
-           array_agg(c.created ORDER BY c.id)
-      FROM (SELECT n.tenant_id, n.id, n.created,
-                   (row_number() OVER (PARTITION BY n.tenant_id ORDER BY n.id) - 1) / 1000 AS chunk
+    SELECT g.tenant_id, pg_current_xact_id(), g.ids[k * 1000 + 1],
+           g.ids[k * 1000 + 1 : (k + 1) * 1000], g.created[k * 1000 + 1 : (k + 1) * 1000]
+      FROM (SELECT n.tenant_id, array_agg(n.id ORDER BY n.id) AS ids,
+                   array_agg(n.created ORDER BY n.id) AS created
               FROM new_messages n
              WHERE n.tenant_id IN (SELECT rt.tenant_id FROM iot.rule_tenant rt WHERE rt.active)
-               AND (n.model IS NULL OR (n.model <> 'event' AND n.model NOT LIKE 'event:%'))) c
-     GROUP BY c.tenant_id, c.chunk;
+               AND (n.model IS NULL OR (n.model <> 'event' AND n.model NOT LIKE 'event:%'))
+             GROUP BY n.tenant_id) g
+     CROSS JOIN generate_series(0, (cardinality(g.ids) - 1) / 1000) k;
     RETURN NULL;
 END
 $$;
