@@ -17,7 +17,8 @@
 #     machine is shared, so both wall time and the CPU time each side used
 #     (the backend's /proc/<pid>/stat, Node's process.cpuUsage()) are given.
 #
-#   bench/rules.sh            (env: BENCH_SECONDS=10 ROUNDS=5 REPEAT=10000 TRIALS=5)
+#   bench/rules.sh            (env: BENCH_SECONDS=10 ROUNDS=5 REPEAT=10000 TRIALS=5,
+#                              RULES_BATCH_SIZE: pgiot.rules_batch_size, default the GUC's)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,7 +38,8 @@ trap cleanup EXIT
 
 echo "== bench/rules.sh: starting a private PostgreSQL"
 # commit timestamps, for the latency from a message's commit to its events'
-TMP_PG_CONF='track_commit_timestamp = on' tmp_pg_start "$WORK/pg" >/dev/null
+TMP_PG_CONF="track_commit_timestamp = on${RULES_BATCH_SIZE:+
+pgiot.rules_batch_size = $RULES_BATCH_SIZE}" tmp_pg_start "$WORK/pg" >/dev/null
 PGBENCH=$TMP_PG_BIN/pgbench
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -29,7 +29,7 @@ static const struct config_enum_entry enocean_json_formats[] = {
 	{NULL, 0, false}
 };
 int			pgiot_rules_interval = 10;
-int			pgiot_rules_batch_size = 2000;
+int			pgiot_rules_batch_size = 5000;
 int			pgiot_activity_min_duration = 600;
 
 static bool
@@ -119,7 +119,7 @@ pgiot_define_gucs(void)
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("pgiot.rules_batch_size",
 							"Messages of one tenant the rules engine evaluates per transaction.",
-							NULL, &pgiot_rules_batch_size, 2000, 1, 100000,
+							NULL, &pgiot_rules_batch_size, 5000, 1, 100000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pgiot.activity_min_duration",
 							"Activity rule durations and repeat intervals below this are raised to it (tests lower it).",
