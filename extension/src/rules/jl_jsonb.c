@@ -186,9 +186,14 @@ from_container(JlArena *a, const JsonbContainer *c, bool copy, int depth)
 			const JlValue *key;
 
 			JBE_ADVANCE_OFFSET(end, e);
-			key = jl_string(a, base + off, end - off, copy);
-			members[i].key = key->u.str.ptr;
-			members[i].keylen = key->u.str.len;
+			if (copy)
+			{
+				key = jl_string_copy(a, base + off, end - off);
+				members[i].key = key->u.str.ptr;
+			}
+			else
+				members[i].key = base + off;	/* read in place */
+			members[i].keylen = end - off;
 			off = end;
 		}
 		voff = off;
@@ -308,8 +313,11 @@ enc_pad(EncBuf *b)
  * the trailing zero digits stripped; zero has no digit and weight 0),
  * without its intermediate NumericVar.
  */
-static JEntry
-enc_integer(EncBuf *b, int64 v)
+/* Bytes of an integer numeric datum (see above), with room for its largest. */
+#define INTEGER_NUMERIC_MAX (VARHDRSZ + sizeof(uint16) + 4 * sizeof(int16))
+
+static uint32
+integer_numeric(int64 v, char *datum)
 {
 	uint64		u = v < 0 ? (uint64) 0 - (uint64) v : (uint64) v;
 	int16		low_first[4];
@@ -318,9 +326,7 @@ enc_integer(EncBuf *b, int64 v)
 				n = 0,
 				lowest = 0;
 	uint16		header;
-	char		datum[VARHDRSZ + sizeof(uint16) + sizeof(digits)];
-	uint32		pad,
-				size;
+	uint32		size;
 
 	while (u > 0)
 	{
@@ -337,7 +343,16 @@ enc_integer(EncBuf *b, int64 v)
 	SET_VARSIZE(datum, size);
 	memcpy(datum + VARHDRSZ, &header, sizeof(uint16));
 	memcpy(datum + VARHDRSZ + sizeof(uint16), digits, sizeof(int16) * n);
-	pad = enc_pad(b);
+	return size;
+}
+
+static JEntry
+enc_integer(EncBuf *b, int64 v)
+{
+	char		datum[INTEGER_NUMERIC_MAX];
+	uint32		size = integer_numeric(v, datum);
+	uint32		pad = enc_pad(b);
+
 	enc_append(b, datum, size);
 	return JENTRY_ISNUMERIC | (pad + size);
 }
@@ -509,9 +524,43 @@ jl_to_jsonb(const JlValue *v)
 		memcpy(copy, constant_jsonb[slot], VARSIZE(constant_jsonb[slot]));
 		return copy;
 	}
-	/* a scalar's exact size, or a start for a container */
-	b.cap = v->type == JL_STRING && v->u.str.len < JENTRY_OFFLENMASK - 64 ?
-		(uint32) (VARHDRSZ + 2 * sizeof(uint32) + v->u.str.len) : 64;
+	/*
+	 * A string or an integer alone: a raw scalar (a one-element array
+	 * flagged scalar; its entry holds the end offset, as the first entry of
+	 * a container does), written at its exact size.
+	 */
+	if ((v->type == JL_STRING && v->u.str.len <= JENTRY_OFFLENMASK - 64) ||
+		(v->type == JL_NUMBER && fabs(v->u.num) < 9007199254740992.0 && v->u.num == trunc(v->u.num)))
+	{
+		char		datum[INTEGER_NUMERIC_MAX];
+		const char *bytes;
+		uint32		len;
+		uint32		header = 1 | JB_FARRAY | JB_FSCALAR;
+		JEntry		entry;
+		char	   *out;
+
+		if (v->type == JL_STRING)
+		{
+			bytes = v->u.str.ptr;
+			len = (uint32) v->u.str.len;
+			entry = JENTRY_ISSTRING | len | JENTRY_HAS_OFF;
+		}
+		else
+		{
+			/* at offset 2 * 4 of the container: int-aligned, no padding */
+			len = integer_numeric((int64) v->u.num, datum);
+			bytes = datum;
+			entry = JENTRY_ISNUMERIC | len | JENTRY_HAS_OFF;
+		}
+		out = palloc(VARHDRSZ + sizeof(header) + sizeof(entry) + len);
+		SET_VARSIZE(out, VARHDRSZ + sizeof(header) + sizeof(entry) + len);
+		memcpy(out + VARHDRSZ, &header, sizeof(header));
+		memcpy(out + VARHDRSZ + sizeof(header), &entry, sizeof(entry));
+		if (len > 0)
+			memcpy(out + VARHDRSZ + sizeof(header) + sizeof(entry), bytes, len);
+		return (Jsonb *) out;
+	}
+	b.cap = 64;
 	b.data = palloc(b.cap);
 	b.len = VARHDRSZ;
 	if (v->type == JL_ARRAY || v->type == JL_OBJECT)
