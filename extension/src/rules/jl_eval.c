@@ -401,7 +401,7 @@ eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
 }
 
 const JlValue *
-jl_eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
+jl_eval_node_call(const JlNode *n, const JlValue *data, JlEnv *env)
 {
 	const JlValue *v;
 

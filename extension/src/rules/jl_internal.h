@@ -93,8 +93,23 @@ struct JlNode
 };
 
 /* jl_eval.c */
-extern const JlValue *jl_eval_node(const JlNode *n, const JlValue *data, JlEnv *env);
+extern const JlValue *jl_eval_node_call(const JlNode *n, const JlValue *data, JlEnv *env);
 extern bool jl_env_fail(JlEnv *env, JlErrorCode code, const char *message);
+
+/*
+ * A node evaluated.  A literal, the most frequent argument, is answered
+ * here (one step of the budget, as any node); the rest is a call.
+ */
+static inline const JlValue *
+jl_eval_node(const JlNode *n, const JlValue *data, JlEnv *env)
+{
+	if (n->op == JOP_CONST && !env->failed && env->steps < env->max_steps)
+	{
+		env->steps++;
+		return n->value;
+	}
+	return jl_eval_node_call(n, data, env);
+}
 
 /* Argument i evaluated, or NULL when the rule gave fewer arguments. */
 static inline const JlValue *
