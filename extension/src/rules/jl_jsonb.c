@@ -17,28 +17,16 @@
 #include "jl_jsonb.h"
 #include "rules_errors.h"
 
-static void *
-pg_alloc(size_t size, void *ctx)
+void *
+jl_pg_alloc(size_t size, void *ctx)
 {
 	return MemoryContextAlloc((MemoryContext) ctx, size);
 }
 
-static void
-pg_release(void *ptr, void *ctx)
+void
+jl_pg_release(void *ptr, void *ctx)
 {
 	pfree(ptr);
-}
-
-void
-jl_pg_arena_init(JlArena *a, MemoryContext cxt)
-{
-	jl_arena_init(a, pg_alloc, pg_release, cxt);
-}
-
-void
-jl_pg_arena_init_buffer(JlArena *a, MemoryContext cxt, void *buffer, size_t size)
-{
-	jl_arena_init_buffer(a, pg_alloc, pg_release, cxt, buffer, size);
 }
 
 /* ------------------------------------------------------------------ */

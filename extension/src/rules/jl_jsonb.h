@@ -12,10 +12,23 @@
 
 #include "jsonlogic.h"
 
+/* The arena's allocator: palloc in the context given as ctx, pfree. */
+extern void *jl_pg_alloc(size_t size, void *ctx);
+extern void jl_pg_release(void *ptr, void *ctx);
+
 /* An arena whose blocks are palloc'd in cxt (and pfree'd on reset). */
-extern void jl_pg_arena_init(JlArena *a, MemoryContext cxt);
+static inline void
+jl_pg_arena_init(JlArena *a, MemoryContext cxt)
+{
+	jl_arena_init(a, jl_pg_alloc, jl_pg_release, cxt);
+}
+
 /* Same, first using the caller's buffer. */
-extern void jl_pg_arena_init_buffer(JlArena *a, MemoryContext cxt, void *buffer, size_t size);
+static inline void
+jl_pg_arena_init_buffer(JlArena *a, MemoryContext cxt, void *buffer, size_t size)
+{
+	jl_arena_init_buffer(a, jl_pg_alloc, jl_pg_release, cxt, buffer, size);
+}
 
 /*
  * The value of a jsonb container.  With copy_strings false, strings point

@@ -29,31 +29,6 @@ struct JlArenaBlock
 #define JL_BLOCK_SIZE 8192
 #define JL_HEADER JL_ARENA_ALIGN(sizeof(JlArenaBlock))
 
-void
-jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx)
-{
-	memset(a, 0, sizeof(*a));
-	a->alloc = alloc;
-	a->release = release;
-	a->ctx = ctx;
-}
-
-void
-jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
-					 void *buffer, size_t size)
-{
-	size_t		skip = (size_t) (-(uintptr_t) buffer & 15);
-
-	jl_arena_init(a, alloc, release, ctx);
-	if (size > skip + 64)
-	{
-		a->buffer = (char *) buffer + skip;
-		a->buffer_size = (size - skip) & ~(size_t) 15;
-		a->cur = a->buffer;
-		a->left = a->buffer_size;
-	}
-}
-
 void *
 jl_alloc_block(JlArena *a, size_t size)
 {
@@ -73,7 +48,7 @@ jl_alloc_block(JlArena *a, size_t size)
 }
 
 void
-jl_arena_reset(JlArena *a)
+jl_arena_release_blocks(JlArena *a)
 {
 	if (a->release != NULL)
 	{
@@ -88,9 +63,6 @@ jl_arena_reset(JlArena *a)
 		}
 	}
 	a->blocks = NULL;
-	a->cur = a->buffer;
-	a->left = a->buffer_size;
-	a->used = 0;
 }
 
 /* ------------------------------------------------------------------ */

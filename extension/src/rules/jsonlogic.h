@@ -95,11 +95,50 @@ typedef struct JlArena
 	size_t		buffer_size;
 } JlArena;
 
-extern void jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx);
+static inline void
+jl_arena_init(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx)
+{
+	a->alloc = alloc;
+	a->release = release;
+	a->ctx = ctx;
+	a->blocks = NULL;
+	a->cur = NULL;
+	a->left = 0;
+	a->used = 0;
+	a->buffer = NULL;
+	a->buffer_size = 0;
+}
+
 /* Same, with a first block of the caller's (e.g. on its stack). */
-extern void jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
-								 void *buffer, size_t size);
-extern void jl_arena_reset(JlArena *a);
+static inline void
+jl_arena_init_buffer(JlArena *a, JlAllocFn alloc, JlFreeFn release, void *ctx,
+					 void *buffer, size_t size)
+{
+	size_t		skip = (size_t) (-(uintptr_t) buffer & 15);
+
+	jl_arena_init(a, alloc, release, ctx);
+	if (size > skip + 64)
+	{
+		a->buffer = (char *) buffer + skip;
+		a->buffer_size = (size - skip) & ~(size_t) 15;
+		a->cur = a->buffer;
+		a->left = a->buffer_size;
+	}
+}
+
+/* The blocks given back to the allocator (jl_arena_reset's slow part). */
+extern void jl_arena_release_blocks(JlArena *a);
+
+/* Everything allocated is gone; the caller's first block is kept. */
+static inline void
+jl_arena_reset(JlArena *a)
+{
+	if (a->blocks != NULL)
+		jl_arena_release_blocks(a);
+	a->cur = a->buffer;
+	a->left = a->buffer_size;
+	a->used = 0;
+}
 
 /* Allocation sizes are rounded to 16 bytes (max alignment). */
 #define JL_ARENA_ALIGN(n) (((n) + 15) & ~(size_t) 15)

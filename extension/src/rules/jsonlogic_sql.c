@@ -152,7 +152,7 @@ rules_compile(Jsonb *rule, MemoryContext parent, MemoryContext *cxt_out, const c
 }
 
 /* The content bytes of a rule datum, detoasted only when compressed or external. */
-static const char *
+static inline const char *
 rule_content(Datum datum, uint32 *len)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(datum);
