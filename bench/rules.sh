@@ -17,7 +17,7 @@
 #     machine is shared, so both wall time and the CPU time each side used
 #     (the backend's /proc/<pid>/stat, Node's process.cpuUsage()) are given.
 #
-#   bench/rules.sh            (env: BENCH_SECONDS=10 ROUNDS=5 REPEAT=10000 TRIALS=5,
+#   bench/rules.sh            (env: BENCH_SECONDS=10 ROUNDS=5 REPEAT=10000 TRIALS=9,
 #                              RULES_BATCH_SIZE: pgiot.rules_batch_size, default the GUC's)
 set -euo pipefail
 
@@ -25,7 +25,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECONDS_PER_ROUND=${BENCH_SECONDS:-10}
 ROUNDS=${ROUNDS:-5}
 REPEAT=${REPEAT:-10000}
-TRIALS=${TRIALS:-5}
+TRIALS=${TRIALS:-9}
 CLIENTS=${CLIENTS:-2}
 VECTORS=${PGIOT_VECTORS:-$ROOT/../shared/vectors}
 # shellcheck source=../test/lib/tmp_pg.sh
