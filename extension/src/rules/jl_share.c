@@ -38,44 +38,37 @@ typedef struct Share
 	uint32_t	nslots;
 } Share;
 
-static inline uint64_t
-mix(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 31);
-}
-
 static uint64_t
 bytes_hash(uint64_t h, const char *s, size_t len)
 {
-	h = mix(h, len);
+	h = jl_hash_mix(h, len);
 	for (size_t i = 0; i < len; i++)
-		h = mix(h, (unsigned char) s[i]);
+		h = jl_hash_mix(h, (unsigned char) s[i]);
 	return h;
 }
 
 static uint64_t
 value_hash(const JlValue *v)
 {
-	uint64_t	h = mix(0x51ED270B27ULL, (uint64_t) v->type);
+	uint64_t	h = jl_hash_mix(0x51ED270B27ULL, (uint64_t) v->type);
 
 	switch (v->type)
 	{
 		case JL_BOOL:
-			return mix(h, v->u.b ? 1 : 2);
+			return jl_hash_mix(h, v->u.b ? 1 : 2);
 		case JL_NUMBER:
 			{
 				double		d = v->u.num == 0 ? 0 : v->u.num;	/* -0 equals 0 */
 				uint64_t	bits;
 
 				memcpy(&bits, &d, sizeof(bits));
-				return mix(h, bits);
+				return jl_hash_mix(h, bits);
 			}
 		case JL_STRING:
 			return bytes_hash(h, v->u.str.ptr, v->u.str.len);
 		case JL_ARRAY:
 			for (size_t i = 0; i < v->u.arr.n; i++)
-				h = mix(h, value_hash(v->u.arr.items[i]));
+				h = jl_hash_mix(h, value_hash(v->u.arr.items[i]));
 			return h;
 		default:
 			return h;			/* null; objects: equality decides */
@@ -85,12 +78,12 @@ value_hash(const JlValue *v)
 static uint64_t
 node_hash(const JlNode *n)
 {
-	uint64_t	h = mix(mix(0x9E3779B97F4A7C15ULL, (uint64_t) n->op), n->nargs);
+	uint64_t	h = jl_hash_mix(jl_hash_mix(0x9E3779B97F4A7C15ULL, (uint64_t) n->op), n->nargs);
 
 	for (uint32_t i = 0; i < n->nargs; i++)
-		h = mix(h, node_hash(n->args[i]));
+		h = jl_hash_mix(h, node_hash(n->args[i]));
 	if (n->value != NULL)
-		h = mix(h, value_hash(n->value));
+		h = jl_hash_mix(h, value_hash(n->value));
 	if (n->path != NULL)
 		for (size_t i = 0; i < n->path->n; i++)
 			h = bytes_hash(h, n->path->segs[i].s, n->path->segs[i].len);

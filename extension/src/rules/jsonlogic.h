@@ -72,6 +72,14 @@ extern const JlValue jl_null_value;
 extern const JlValue jl_true_value;
 extern const JlValue jl_false_value;
 
+/* One step of a 64-bit hash: w folded into h (hash tables and caches of rules). */
+static inline uint64_t
+jl_hash_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 31);
+}
+
 /* ------------------------------------------------------------------ */
 /* Arena: blocks from a caller's allocator, released all at once.		*/
 /* The allocator never returns NULL (it aborts or longjmps instead).	*/

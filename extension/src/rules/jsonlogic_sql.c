@@ -68,13 +68,6 @@ typedef struct ApplySite
 	uint8		victim[SITE_SETS];
 } ApplySite;
 
-static inline uint64
-mix(uint64 h, uint64 w)
-{
-	h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 31);
-}
-
 /*
  * A cheap 64-bit hash of the rule's bytes: all of a short rule; of a long
  * one its first and last 32 bytes and 8 words spread in between.  It only
@@ -92,13 +85,13 @@ rule_hash(const char *p, size_t len)
 		for (; len >= 8; p += 8, len -= 8)
 		{
 			memcpy(&w, p, 8);
-			h = mix(h, w);
+			h = jl_hash_mix(h, w);
 		}
 		if (len > 0)
 		{
 			w = 0;
 			memcpy(&w, p, len);
-			h = mix(h, w);
+			h = jl_hash_mix(h, w);
 		}
 	}
 	else
@@ -108,14 +101,14 @@ rule_hash(const char *p, size_t len)
 		for (int i = 0; i < 4; i++)
 		{
 			memcpy(&w, p + 8 * i, 8);
-			h = mix(h, w);
+			h = jl_hash_mix(h, w);
 			memcpy(&w, p + len - 8 * (i + 1), 8);
-			h = mix(h, w);
+			h = jl_hash_mix(h, w);
 		}
 		for (int i = 0; i < 8; i++)
 		{
 			memcpy(&w, p + 32 + stride * i, 8);
-			h = mix(h, w);
+			h = jl_hash_mix(h, w);
 		}
 	}
 	h ^= h >> 29;
@@ -229,6 +222,18 @@ rules_compile_cached_datum(Datum datum)
 	return apply_cache_entry(content, len)->node;
 }
 
+/* A call site's entries are forgotten once the backend cache started over. */
+static inline void
+site_forget_if_stale(ApplySite *site)
+{
+	if (site->generation != apply_generation)
+	{
+		memset(site->slots, 0, sizeof(site->slots));
+		memset(site->victim, 0, sizeof(site->victim));
+		site->generation = apply_generation;
+	}
+}
+
 /* Same, through the call site's cache first. */
 static const JlNode *
 site_compile_cached(FmgrInfo *flinfo, Datum datum)
@@ -245,12 +250,7 @@ site_compile_cached(FmgrInfo *flinfo, Datum datum)
 		site = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ApplySite));
 		flinfo->fn_extra = site;
 	}
-	if (site->generation != apply_generation)
-	{
-		memset(site->slots, 0, sizeof(site->slots));
-		memset(site->victim, 0, sizeof(site->victim));
-		site->generation = apply_generation;
-	}
+	site_forget_if_stale(site);
 	set = &site->slots[(((uint64) (uintptr_t) content * UINT64CONST(0x9E3779B97F4A7C15)) >>
 						(64 - SITE_SET_BITS)) * SITE_WAYS];
 	for (int w = 0; w < SITE_WAYS; w++)
@@ -259,12 +259,7 @@ site_compile_cached(FmgrInfo *flinfo, Datum datum)
 			return set[w].cached->node;
 	cached = apply_cache_entry(content, len);
 	/* the entry may have emptied the cache: the generation moved on */
-	if (site->generation != apply_generation)
-	{
-		memset(site->slots, 0, sizeof(site->slots));
-		memset(site->victim, 0, sizeof(site->victim));
-		site->generation = apply_generation;
-	}
+	site_forget_if_stale(site);
 	s = &set[site->victim[(set - site->slots) / SITE_WAYS]++ % SITE_WAYS];
 	s->at = content;
 	s->cached = cached;

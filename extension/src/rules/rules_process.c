@@ -122,7 +122,8 @@ read_batch(RulesBatch *b, int limit)
 	int			nestlevel = NewGUCNestLevel();
 	uint64		xmin = 0;
 	int			first_col,
-				ord_col;
+				ord_col,
+				natts;
 	QueuePos   *order;
 	Datum	   *values;
 	bool	   *nulls;
@@ -175,15 +176,18 @@ read_batch(RulesBatch *b, int limit)
 	 * loop mostly returns the rows in that order already.
 	 */
 	order = palloc(sizeof(QueuePos) * (b->nmsg + 1));
-	values = palloc(sizeof(Datum) * tt->tupdesc->natts);
-	nulls = palloc(sizeof(bool) * tt->tupdesc->natts);
+	/* each row deformed once (one pass, not one walk per column), kept for both loops */
+	natts = tt->tupdesc->natts;
+	values = palloc(sizeof(Datum) * natts * (b->nmsg + 1));
+	nulls = palloc(sizeof(bool) * natts * (b->nmsg + 1));
 	for (int i = 0; i < b->nmsg; i++)
 	{
-		/* the keys are the last columns: one deforming pass, not one per column */
-		heap_deform_tuple(tt->vals[i], tt->tupdesc, values, nulls);
-		order[i].txid = U64FromFullTransactionId(DatumGetFullTransactionId(values[5 - 1]));
-		order[i].first_id = DatumGetInt64(values[first_col - 1]);
-		order[i].ord = DatumGetInt64(values[ord_col - 1]);
+		Datum	   *v = values + (Size) i * natts;
+
+		heap_deform_tuple(tt->vals[i], tt->tupdesc, v, nulls + (Size) i * natts);
+		order[i].txid = U64FromFullTransactionId(DatumGetFullTransactionId(v[5 - 1]));
+		order[i].first_id = DatumGetInt64(v[first_col - 1]);
+		order[i].ord = DatumGetInt64(v[ord_col - 1]);
 		order[i].row = i;
 		if (i > 0 && queue_pos_cmp(&order[i - 1], &order[i]) > 0)
 			sorted = false;
@@ -193,21 +197,22 @@ read_batch(RulesBatch *b, int limit)
 	for (int i = 0; i < b->nmsg; i++)
 	{
 		BatchMessage *m = &b->msgs[i];
+		const Datum *v = values + (Size) order[i].row * natts;
+		const bool *isnull = nulls + (Size) order[i].row * natts;
 
-		heap_deform_tuple(tt->vals[order[i].row], tt->tupdesc, values, nulls);
-		m->id = DatumGetInt64(values[0]);
+		m->id = DatumGetInt64(v[0]);
 		m->first_id = order[i].first_id;
 		m->txid = order[i].txid;
-		xmin = U64FromFullTransactionId(DatumGetFullTransactionId(values[5]));
-		m->created = DatumGetTimestampTz(values[1]);
-		if (!nulls[2])
-			m->device_id = MemoryContextStrdup(b->cxt, TextDatumGetCString(values[2]));
+		xmin = U64FromFullTransactionId(DatumGetFullTransactionId(v[5]));
+		m->created = DatumGetTimestampTz(v[1]);
+		if (!isnull[2])
+			m->device_id = MemoryContextStrdup(b->cxt, TextDatumGetCString(v[2]));
 		/* the document's jsonb parts stay in the tuple table until the batch ends */
-		if (DatumGetBool(values[3]))
+		if (DatumGetBool(v[3]))
 		{
 			MemoryContext old = MemoryContextSwitchTo(b->cxt);
 
-			m->data = rules_message_value(&b->arena, values, nulls, tt->tupdesc, 7);
+			m->data = rules_message_value(&b->arena, v, isnull, tt->tupdesc, 7);
 			MemoryContextSwitchTo(old);
 		}
 	}
