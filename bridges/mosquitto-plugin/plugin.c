@@ -14,6 +14,12 @@
  *   allow_plain_modes   accept connector/application modes without TLS (false)
  *   device_topics       extra publish filters for device mode
  *   connector_topics    extra publish filters for connector mode
+ *   batch_max_items     uplinks packed in one batch for the bridge (1000;
+ *                       0 routes each uplink on its own stamped topic)
+ *   batch_max_bytes     bytes of one batch (1048576)
+ *   batch_ms            longest wait of an uplink in a batch (5)
+ *   spool_file          where uplinks the broker has acknowledged but not
+ *                       routed when it stops are kept for its next start
  *   log_level           debug, info, warning, error (info)
  */
 #include <stdio.h>
@@ -26,7 +32,11 @@
 #include <mosquitto_plugin.h>
 
 #include "bridges/common/log.h"
+#include "bridges/common/upbatch.h"
 #include "plugin.h"
+
+/* where a batched uplink itself goes: no client may read pgiot/ topics */
+#define UPLINK_VOID_TOPIC "pgiot/void"
 
 /*
  * Shared by every instance (one per listener) of this shared object: the
@@ -161,6 +171,11 @@ on_acl_check(int event, void *event_data, void *userdata)
 	Client	   *c = client_of(ed->client);
 	const char *topic = ed->topic;
 
+	if (ed->access == MOSQ_ACL_READ && strcmp(topic, UPBATCH_TOPIC) == 0)
+		/* the broker routes a batch to a subscriber (the bridge) */
+		uplink_routed(&plugin_state()->uplink, ed->payload, ed->payloadlen);
+	else
+		uplink_maybe_flush(&plugin_state()->uplink);
 	if (c == NULL)
 	{
 		/*
@@ -288,6 +303,7 @@ static int
 on_message(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_message *ed = event_data;
+	PluginState *st = plugin_state();
 	Client	   *c = client_of(ed->client);
 	char		stamped[1024];
 	char	   *copy;
@@ -297,7 +313,8 @@ on_message(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_ACL_DENIED;
 	if (c->mode == MQTT_MODE_SERVICE)
 	{
-		/* the bridge's downlinks and heartbeats drive the periodic key re-check */
+		/* the bridge's downlinks and ticks drive the batches and the periodic key re-check */
+		uplink_maybe_flush(&st->uplink);
 		auth_recheck(time(NULL));
 		if (strcmp(ed->topic, "pgiot/down/heartbeat") == 0)
 			return MOSQ_ERR_SUCCESS;
@@ -309,8 +326,18 @@ on_message(int event, void *event_data, void *userdata)
 		strcmp(up.tenant, c->tenant) == 0)
 		return MOSQ_ERR_SUCCESS;	/* stamped already */
 	if (!mqtt_up_topic_format(stamped, sizeof(stamped), c->tenant, c->mode, c->key_id,
-							  c->client_id, ed->topic) ||
-		(copy = mosquitto_strdup(stamped)) == NULL)
+							  c->client_id, ed->topic))
+		return MOSQ_ERR_ACL_DENIED;
+	if (st->uplink.max_items > 0)
+	{
+		/* into the batch; the publication itself is acknowledged and goes nowhere */
+		uplink_add(&st->uplink, stamped, ed->payload, ed->payloadlen);
+		uplink_maybe_flush(&st->uplink);
+		copy = mosquitto_strdup(UPLINK_VOID_TOPIC);
+	}
+	else
+		copy = mosquitto_strdup(stamped);
+	if (copy == NULL)
 		return MOSQ_ERR_ACL_DENIED;
 	/* mosquitto 2.0 takes the new topic as is and leaves the old one to us */
 	mosquitto_free(ed->topic);
@@ -371,7 +398,11 @@ state_init(struct mosquitto_opt *opts, int n)
 	split_filters(opt(opts, n, "connector_topics", ""), &st->extra_connector, &st->nextra_connector);
 	sb_init(&st->events);
 	st->last_recheck = time(NULL);
+	uplink_init(&st->uplink, atoi(opt(opts, n, "batch_max_items", "1000")),
+				(size_t) atol(opt(opts, n, "batch_max_bytes", "1048576")),
+				atoi(opt(opts, n, "batch_ms", "5")), opt(opts, n, "spool_file", NULL));
 	shared_state = st;
+	uplink_start(&st->uplink);
 	if (!events_start())
 		return MOSQ_ERR_UNKNOWN;
 	return MOSQ_ERR_SUCCESS;
@@ -417,6 +448,8 @@ mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *opts, int n)
 	free(inst);
 	if (st == NULL || --st->instances > 0)
 		return MOSQ_ERR_SUCCESS;
+	uplink_stop(&st->uplink);
+	uplink_free(&st->uplink);
 	events_stop();
 	client_free_all();
 	auth_cache_clear();

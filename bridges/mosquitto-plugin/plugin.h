@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "bridges/common/pg.h"
@@ -55,6 +56,23 @@ typedef struct AuthEntry
 	struct AuthEntry *next;
 } AuthEntry;
 
+/* Uplinks packed for the bridge (uplink.c). */
+typedef struct UplinkState
+{
+	int			max_items;		/* 0: every uplink routed on its own */
+	size_t		max_bytes;
+	int			batch_ms;
+	char	   *spool_file;		/* NULL: no spool */
+	StrBuf		current;		/* the batch being filled */
+	int			count;
+	long long	oldest_ms;		/* when its first item came */
+	uint64_t	seq;			/* sequence number of the current batch */
+	StrBuf		unrouted;		/* items of published batches not routed yet */
+	uint64_t	unrouted_seq;	/* the last of those batches */
+	long long	unrouted_since_ms;
+	long long	published_batches;
+} UplinkState;
+
 #define CLIENT_BUCKETS 8192
 #define AUTH_BUCKETS 1024
 
@@ -85,6 +103,7 @@ typedef struct PluginState
 	StrBuf		events;			/* JSON array items, comma-separated */
 	int			nevents;
 	time_t		last_recheck;
+	UplinkState uplink;
 } PluginState;
 
 extern PluginState *plugin_state(void);
@@ -109,5 +128,15 @@ extern void events_subscribe(Client *c, int caps);
 extern void events_denied(Client *c, const char *topic, const char *access);
 extern bool events_start(void);
 extern void events_stop(void);
+
+/* uplink.c */
+extern void uplink_init(UplinkState *u, int max_items, size_t max_bytes, int batch_ms,
+						const char *spool_file);
+extern void uplink_free(UplinkState *u);
+extern void uplink_add(UplinkState *u, const char *topic, const void *payload, size_t len);
+extern void uplink_maybe_flush(UplinkState *u);
+extern void uplink_routed(UplinkState *u, const void *payload, size_t len);
+extern void uplink_start(UplinkState *u);
+extern void uplink_stop(UplinkState *u);
 
 #endif

@@ -20,6 +20,7 @@
  * shutdown_timeout_ms), disconnect, exit 0.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,8 +37,11 @@
 #include "bridges/common/log.h"
 #include "bridges/common/outbox.h"
 #include "bridges/common/pg.h"
+#include "bridges/common/upbatch.h"
 #include "envelope.h"
 #include "store.h"
+
+#define MAX_SHARDS 8
 
 static const CfgSpec settings[] = {
 	{"conninfo", CFG_STRING, NULL, 0, 0, "libpq connection string (a member of pgiot_service)"},
@@ -50,16 +54,25 @@ static const CfgSpec settings[] = {
 	{"keepalive", CFG_INT, "30", 5, 3600, "MQTT keep-alive seconds"},
 	{"tls_ca_file", CFG_STRING, "", 0, 0, "CA file when the broker port is TLS"},
 	{"batch_size", CFG_INT, "1000", 1, 100000, "items per batch"},
+	{"connections", CFG_INT, "2", 1, MAX_SHARDS, "PostgreSQL connections writing in parallel (items of one client always on the same one)"},
 	{"batch_ms", CFG_INT, "50", 1, 60000, "longest wait of an item before its batch is written"},
 	{"max_held", CFG_INT, "200000", 1000, 10000000, "held items past which the bridge stops reading"},
 	{"patterns", CFG_STRING, "sensor/+/telemetry=iotc $aws/rules/#=aws-rule", 0, 0,
 	"extra topics: filter=kind (json, iotc, aws-rule), space-separated"},
+	{"tick_ms", CFG_INT, "5", 1, 2000, "period of the tick publication that lets the plugin flush its batches"},
 	{"outbox_batch", CFG_INT, "100", 1, 10000, "outbox rows claimed at once"},
 	{"outbox_poll_ms", CFG_INT, "1000", 10, 600000, "outbox poll period without notification"},
 	{"shutdown_timeout_ms", CFG_INT, "30000", 0, 3600000, "how long SIGTERM waits to flush"},
 	{"log_level", CFG_STRING, "info", 0, 0, "debug, info, warning, error"},
 	{NULL, 0, NULL, 0, 0, NULL}
 };
+
+/* One PostgreSQL connection and the items it writes. */
+typedef struct Shard
+{
+	PgLink		db;
+	Store		store;
+} Shard;
 
 typedef struct Bridge
 {
@@ -68,14 +81,16 @@ typedef struct Bridge
 	bool		connected;
 	long long	reconnect_at_ms;
 	long		reconnect_backoff_ms;
-	PgLink		db;
-	Store		store;
+	Shard		shards[MAX_SHARDS];	/* shards[0] also serves the outbox */
+	int			nshards;
 	Pattern    *patterns;
 	int			npatterns;
 	StrBuf		item;
 	long long	received;
 	long long	published;
 	char		subscription[128];
+	time_t		iso_second;		/* the second iso_prefix spells */
+	char		iso_prefix[24];
 } Bridge;
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -86,16 +101,31 @@ on_signal(int sig)
 	stop_requested = sig;
 }
 
+/* ISO-8601 UTC with milliseconds of a time in microseconds since the epoch. */
 static void
-iso_now(char out[32])
+iso_at(Bridge *b, int64_t us, char out[32])
+{
+	time_t		secs = (time_t) (us / 1000000);
+
+	if (secs != b->iso_second)
+	{
+		struct tm	tm;
+
+		gmtime_r(&secs, &tm);
+		strftime(b->iso_prefix, sizeof(b->iso_prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+		b->iso_second = secs;
+	}
+	memcpy(out, b->iso_prefix, 19);
+	snprintf(out + 19, 13, ".%03dZ", (int) (us / 1000 % 1000));
+}
+
+static int64_t
+now_us(void)
 {
 	struct timeval tv;
-	struct tm	tm;
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + 19, 13, ".%03dZ", (int) (tv.tv_usec / 1000));
+	return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
 static void
@@ -126,6 +156,29 @@ on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 		log_event(LOG_WARNING, "broker connection lost (%s)", mosquitto_strerror(rc));
 }
 
+/* The store of a client's items (FNV-1a of its id): one client's items keep their order. */
+static Store *
+store_of(Bridge *b, const char *client_id)
+{
+	uint32_t	h = 2166136261u;
+
+	if (b->nshards == 1)
+		return &b->shards[0].store;
+	for (const unsigned char *p = (const unsigned char *) client_id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return &b->shards[h % (uint32_t) b->nshards].store;
+}
+
+static int
+held_items(const Bridge *b)
+{
+	int			n = 0;
+
+	for (int i = 0; i < b->nshards; i++)
+		n += b->shards[i].store.held;
+	return n;
+}
+
 /* Audit item for a malformed publication. */
 static void
 add_reject(Bridge *b, const UpTopic *up, const char *why, const void *payload, size_t len)
@@ -148,36 +201,72 @@ add_reject(Bridge *b, const UpTopic *up, const char *why, const void *payload, s
 	sb_printf(&a, ",\"mode\":\"%s\",\"bytes\":%zu,\"payloadHex\":\"", mqtt_mode_name(up->mode), len);
 	sb_hex(&a, payload, len > 256 ? 256 : len);
 	sb_puts(&a, "\"}}");
-	store_add(&b->store, up->tenant, ITEM_AUDIT, a.data, a.len);
+	store_add(store_of(b, up->client_id), up->tenant, ITEM_AUDIT, a.data, a.len);
 	sb_free(&a);
 }
 
+/* One uplink: its stamped topic (NUL-terminated), payload and receipt time. */
 static void
-on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
+handle_uplink(Bridge *b, const char *topic, const void *payload, size_t len, int64_t received_us)
 {
-	Bridge	   *b = arg;
 	UpTopic		up;
 	char		received[32];
 	char		err[512];
 	EnvKind		k;
 
 	b->received++;
-	if (!mqtt_up_topic_parse(m->topic, &up))
+	if (!mqtt_up_topic_parse(topic, &up))
 	{
-		log_event(LOG_WARNING, "ignored a publication on unexpected topic \"%s\"", m->topic);
+		log_event(LOG_WARNING, "ignored a publication on unexpected topic \"%s\"", topic);
 		return;
 	}
-	iso_now(received);
-	k = envelope_build(&up, b->patterns, b->npatterns, m->payload, (size_t) m->payloadlen, received,
-					   &b->item, err, sizeof(err));
+	iso_at(b, received_us, received);
+	k = envelope_build(&up, b->patterns, b->npatterns, payload, len, received, &b->item, err, sizeof(err));
 	if (k == ENV_REJECT)
 	{
 		log_event(LOG_INFO, "malformed publication on %s by %s: %s", up.topic, up.client_id, err);
-		add_reject(b, &up, err, m->payload, (size_t) m->payloadlen);
+		add_reject(b, &up, err, payload, len);
 	}
 	else
-		store_add(&b->store, up.tenant, k == ENV_DATA ? ITEM_DATA : ITEM_CONTROL, b->item.data,
-				  b->item.len);
+		store_add(store_of(b, up.client_id), up.tenant, k == ENV_DATA ? ITEM_DATA : ITEM_CONTROL,
+				  b->item.data, b->item.len);
+}
+
+/* A batch of uplinks packed by the broker plugin (upbatch.h). */
+static void
+handle_batch(Bridge *b, const void *payload, size_t len)
+{
+	UpBatchReader r;
+	UpBatchItem item;
+	size_t		fault_at = 0;
+	int			got;
+	char		topic[UPBATCH_TOPIC_MAX + 1];
+
+	if (!upbatch_reader_init(&r, payload, len))
+	{
+		log_event(LOG_ERROR, "ignored a malformed uplink batch (%zu bytes, no header)", len);
+		return;
+	}
+	while ((got = upbatch_next(&r, &item, &fault_at)) == 1)
+	{
+		memcpy(topic, item.topic, item.topic_len);
+		topic[item.topic_len] = '\0';
+		handle_uplink(b, topic, item.payload, item.payload_len, item.received_us);
+	}
+	if (got < 0)
+		log_event(LOG_ERROR, "uplink batch of %zu bytes truncated at byte %zu: the rest is ignored",
+				  len, fault_at);
+}
+
+static void
+on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *m)
+{
+	Bridge	   *b = arg;
+
+	if (strcmp(m->topic, UPBATCH_TOPIC) == 0)
+		handle_batch(b, m->payload, (size_t) m->payloadlen);
+	else
+		handle_uplink(b, m->topic, m->payload, (size_t) m->payloadlen, now_us());
 }
 
 /* Outbox row of channel mqtt → one publication for the plugin to route. */
@@ -255,9 +344,9 @@ drain_outbox(Bridge *b)
 {
 	int			n;
 
-	if (!b->connected || pg_get(&b->db) == NULL)
+	if (!b->connected || pg_get(&b->shards[0].db) == NULL)
 		return;
-	n = outbox_drain(&b->db, "mqtt", (int) config_int(&b->cfg, "outbox_batch"), deliver, b);
+	n = outbox_drain(&b->shards[0].db, "mqtt", (int) config_int(&b->cfg, "outbox_batch"), deliver, b);
 	if (n > 0)
 		log_event(LOG_DEBUG, "outbox: %d downlinks published", n);
 }
@@ -269,30 +358,36 @@ run(Bridge *b)
 	long long	next_heartbeat = 0;
 	long long	stop_deadline = 0;
 	long		poll_ms = config_int(&b->cfg, "outbox_poll_ms");
+	long		tick_ms = config_int(&b->cfg, "tick_ms");
 	int			max_held = (int) config_int(&b->cfg, "max_held");
+	Shard	   *outbox_shard = &b->shards[0];
+	long long	stored = 0,
+				rejected = 0,
+				controls = 0;
 
 	for (;;)
 	{
-		struct pollfd fds[2];
+		struct pollfd fds[1 + MAX_SHARDS];
 		int			nfds = 0;
 		int			msock = -1;
 		long		timeout = 200;
 		long		left;
 		bool		reading;
+		int			held = held_items(b);
 
 		if (stop_requested && stop_deadline == 0)
 		{
-			log_event(LOG_INFO, "stopping: flushing %d held items", b->store.held);
+			log_event(LOG_INFO, "stopping: flushing %d held items", held);
 			stop_deadline = mono_ms() + config_int(&b->cfg, "shutdown_timeout_ms");
 		}
 		if (stop_deadline != 0)
 		{
-			if (b->store.held == 0 || mono_ms() >= stop_deadline)
+			if (held == 0 || mono_ms() >= stop_deadline)
 				break;
 		}
 		if (!b->connected && stop_deadline == 0)
 			broker_connect(b);
-		reading = stop_deadline == 0 && b->store.held < max_held;
+		reading = stop_deadline == 0 && held < max_held;
 
 		msock = mosquitto_socket(b->mosq);
 		if (msock >= 0)
@@ -302,16 +397,26 @@ run(Bridge *b)
 			fds[nfds].revents = 0;
 			nfds++;
 		}
-		if (b->db.conn != NULL)
+		for (int i = 0; i < b->nshards; i++)
 		{
-			fds[nfds].fd = PQsocket(b->db.conn);
-			fds[nfds].events = POLLIN;
-			fds[nfds].revents = 0;
-			nfds++;
+			Shard	   *sh = &b->shards[i];
+
+			if (sh->db.conn != NULL)
+			{
+				fds[nfds].fd = PQsocket(sh->db.conn);
+				fds[nfds].events = POLLIN;
+				fds[nfds].revents = 0;
+				nfds++;
+			}
+			left = store_ms_left(&sh->store);
+			if (left >= 0 && left < timeout)
+				timeout = left;
 		}
-		left = store_ms_left(&b->store);
-		if (left >= 0 && left < timeout)
-			timeout = left;
+		if (b->connected)
+		{
+			left = (long) (next_heartbeat - mono_ms());
+			timeout = left < 0 ? 0 : left < timeout ? left : timeout;
+		}
 		if (poll(fds, nfds, (int) timeout) < 0 && errno != EINTR)
 		{
 			log_event(LOG_ERROR, "poll: %s", strerror(errno));
@@ -334,43 +439,59 @@ run(Bridge *b)
 				mosquitto_disconnect(b->mosq);
 			}
 		}
-		if (b->store.inflight != NULL)
-			store_poll(&b->store, &b->db);
-		if (stop_deadline != 0 && b->store.held > 0)
+		for (int i = 0; i < b->nshards; i++)
 		{
-			if (mono_ms() >= b->store.retry_at_ms)
-				store_flush_wait(&b->store, &b->db);
-			else
-				usleep(10000);
+			Shard	   *sh = &b->shards[i];
+
+			if (sh->store.inflight != NULL)
+				store_poll(&sh->store, &sh->db);
+			if (stop_deadline != 0 && sh->store.held > 0)
+			{
+				if (mono_ms() >= sh->store.retry_at_ms)
+					store_flush_wait(&sh->store, &sh->db);
+				else
+					usleep(10000);
+			}
+			else if (store_due(&sh->store))
+				store_start_flush(&sh->store, &sh->db);
 		}
-		else if (store_due(&b->store))
-			store_start_flush(&b->store, &b->db);
-		if (stop_deadline == 0 && b->store.inflight == NULL &&
-			(outbox_notified(&b->db, "mqtt") || mono_ms() >= next_poll))
+		if (stop_deadline == 0 && outbox_shard->store.inflight == NULL &&
+			(outbox_notified(&outbox_shard->db, "mqtt") || mono_ms() >= next_poll))
 		{
 			drain_outbox(b);
 			next_poll = mono_ms() + poll_ms;
 		}
 		if (b->connected && mono_ms() >= next_heartbeat)
 		{
-			/* lets the broker plugin run its periodic work (key re-checks) */
+			/*
+			 * mosquitto 2.0 gives plugins loaded per listener no timer: this
+			 * publication is the plugin's tick (its uplink batches, key
+			 * re-checks)
+			 */
 			mosquitto_publish(b->mosq, NULL, "pgiot/down/heartbeat", 0, NULL, 0, false);
-			next_heartbeat = mono_ms() + 2000;
+			next_heartbeat = mono_ms() + tick_ms;
 		}
-		if (b->db.conn == NULL && b->store.held == 0 && stop_deadline == 0 && mono_ms() >= b->store.retry_at_ms)
-			pg_get(&b->db);		/* keep LISTENing even when idle */
+		if (outbox_shard->db.conn == NULL && outbox_shard->store.held == 0 && stop_deadline == 0 &&
+			mono_ms() >= outbox_shard->store.retry_at_ms)
+			pg_get(&outbox_shard->db);	/* keep LISTENing even when idle */
 	}
-	if (b->store.held > 0)
-		log_event(LOG_ERROR, "stopped with %d items not stored (PostgreSQL unavailable)", b->store.held);
+	if (held_items(b) > 0)
+		log_event(LOG_ERROR, "stopped with %d items not stored (PostgreSQL unavailable)", held_items(b));
+	for (int i = 0; i < b->nshards; i++)
+	{
+		stored += b->shards[i].store.stored;
+		rejected += b->shards[i].store.rejected;
+		controls += b->shards[i].store.controls;
+	}
 	log_event(LOG_INFO, "stopped: %lld publications received, %lld messages stored, %lld rejected, "
-			  "%lld control messages, %lld downlinks", b->received, b->store.stored, b->store.rejected,
-			  b->store.controls, b->published);
+			  "%lld control messages, %lld downlinks", b->received, stored, rejected, controls,
+			  b->published);
 	if (b->connected)
 	{
 		mosquitto_disconnect(b->mosq);
 		mosquitto_loop_write(b->mosq, 1);
 	}
-	return b->store.held > 0 ? 1 : 0;
+	return held_items(b) > 0 ? 1 : 0;
 }
 
 int
@@ -418,13 +539,16 @@ main(int argc, char **argv)
 		snprintf(b.subscription, sizeof(b.subscription), "pgiot/up/#");
 
 	outbox_listen_sql("mqtt", listen_sql, sizeof(listen_sql));
+	b.nshards = (int) config_int(&b.cfg, "connections");
+	for (int i = 0; i < b.nshards; i++)
 	{
 		char		setup[256];
 
-		snprintf(setup, sizeof(setup), "SET application_name = 'pgiot-mqtt'; %s", listen_sql);
-		pg_link_init(&b.db, config_str(&b.cfg, "conninfo"), setup, 250, 10000);
+		/* the first connection also LISTENs for the outbox */
+		snprintf(setup, sizeof(setup), "SET application_name = 'pgiot-mqtt'; %s", i == 0 ? listen_sql : "");
+		pg_link_init(&b.shards[i].db, config_str(&b.cfg, "conninfo"), setup, 250, 10000);
+		store_init(&b.shards[i].store, (int) config_int(&b.cfg, "batch_size"), config_int(&b.cfg, "batch_ms"));
 	}
-	store_init(&b.store, (int) config_int(&b.cfg, "batch_size"), config_int(&b.cfg, "batch_ms"));
 	sb_init(&b.item);
 	b.reconnect_backoff_ms = 500;
 
@@ -452,15 +576,17 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	log_event(LOG_INFO, "starting: broker %s:%ld as %s, batches of %ld items / %ld ms",
+	log_event(LOG_INFO, "starting: broker %s:%ld as %s, batches of %ld items / %ld ms, %d connections",
 			  config_str(&b.cfg, "broker_host"), config_int(&b.cfg, "broker_port"),
 			  config_str(&b.cfg, "client_id"), config_int(&b.cfg, "batch_size"),
-			  config_int(&b.cfg, "batch_ms"));
-	pg_get(&b.db);
+			  config_int(&b.cfg, "batch_ms"), b.nshards);
+	for (int i = 0; i < b.nshards; i++)
+		pg_get(&b.shards[i].db);
 	rc = run(&b);
 	mosquitto_destroy(b.mosq);
 	mosquitto_lib_cleanup();
-	pg_close(&b.db);
+	for (int i = 0; i < b.nshards; i++)
+		pg_close(&b.shards[i].db);
 	config_free(&b.cfg);
 	return rc;
 }

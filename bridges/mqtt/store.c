@@ -42,52 +42,73 @@ kind_batch(TenantItems *t, int kind)
 	return kind == ITEM_DATA ? &t->data : kind == ITEM_CONTROL ? &t->control : &t->audit;
 }
 
-void
-store_add(Store *s, const char *tenant, ItemKind kind, const char *json, size_t len)
-{
-	TenantItems *t = tenant_items(s, &s->current, tenant);
-
-	if (s->held == s->inflight_count)
-		s->oldest_ms = mono_ms();
-	batch_add(kind_batch(t, kind), json, len);
-	s->held++;
-}
-
 static void
-free_list(TenantItems **list)
+free_tenants(TenantItems *t)
 {
-	while (*list)
+	while (t)
 	{
-		TenantItems *t = *list;
+		TenantItems *next = t->next;
 
-		*list = t->next;
 		batch_free(&t->data);
 		batch_free(&t->control);
 		batch_free(&t->audit);
 		free(t);
+		t = next;
 	}
+}
+
+static void
+free_group(Group *g)
+{
+	if (g != NULL)
+	{
+		free_tenants(g->tenants);
+		free(g);
+	}
+}
+
+void
+store_add(Store *s, const char *tenant, ItemKind kind, const char *json, size_t len)
+{
+	Group	   *g = s->tail;
+	TenantItems *t;
+
+	if (g == NULL || g->count >= s->max_items)
+	{
+		g = calloc(1, sizeof(Group));
+		g->oldest_ms = mono_ms();
+		if (s->tail)
+			s->tail->next = g;
+		else
+			s->head = g;
+		s->tail = g;
+	}
+	t = tenant_items(s, &g->tenants, tenant);
+	batch_add(kind_batch(t, kind), json, len);
+	g->count++;
+	s->held++;
 }
 
 bool
 store_due(const Store *s)
 {
-	int			waiting = s->held - s->inflight_count;
+	const Group *g = s->head;
 
-	if (waiting == 0 || s->inflight != NULL || mono_ms() < s->retry_at_ms)
+	if (g == NULL || s->inflight != NULL || mono_ms() < s->retry_at_ms)
 		return false;
-	return waiting >= s->max_items || mono_ms() - s->oldest_ms >= s->max_ms;
+	return g->count >= s->max_items || g->next != NULL || mono_ms() - g->oldest_ms >= s->max_ms;
 }
 
 long
 store_ms_left(const Store *s)
 {
+	const Group *g = s->head;
 	long long	due;
 	long long	now = mono_ms();
-	int			waiting = s->held - s->inflight_count;
 
-	if (waiting == 0 || s->inflight != NULL)
+	if (g == NULL || s->inflight != NULL)
 		return -1;
-	due = waiting >= s->max_items ? now : s->oldest_ms + s->max_ms;
+	due = g->count >= s->max_items || g->next != NULL ? now : g->oldest_ms + s->max_ms;
 	if (due < s->retry_at_ms)
 		due = s->retry_at_ms;
 	return due <= now ? 0 : (long) (due - now);
@@ -109,7 +130,9 @@ store_start_flush(Store *s, PgLink *db)
 	const char *params[1];
 	int			n = 0;
 
-	if (s->inflight != NULL || s->held == 0)
+	Group	   *g = s->head;
+
+	if (s->inflight != NULL || g == NULL)
 		return false;
 	if ((c = pg_get(db)) == NULL)
 	{
@@ -118,7 +141,7 @@ store_start_flush(Store *s, PgLink *db)
 	}
 	sb_reset(&s->doc);
 	sb_puts(&s->doc, "[");
-	for (TenantItems *t = s->current; t; t = t->next)
+	for (TenantItems *t = g->tenants; t; t = t->next)
 	{
 		sb_printf(&s->doc, "%s{\"tenant\":\"%s\"", n++ ? "," : "", t->tenant);
 		put_batch(&s->doc, "data", &t->data);
@@ -135,9 +158,11 @@ store_start_flush(Store *s, PgLink *db)
 		s->retry_at_ms = mono_ms() + 500;
 		return false;
 	}
-	s->inflight = s->current;
-	s->current = NULL;
-	s->inflight_count = s->held;
+	s->head = g->next;
+	if (s->head == NULL)
+		s->tail = NULL;
+	g->next = NULL;
+	s->inflight = g;
 	return true;
 }
 
@@ -220,23 +245,14 @@ flush_one_by_one(Store *s, PgLink *db, TenantItems *list)
 static void
 put_back(Store *s)
 {
-	for (TenantItems *t = s->current; t; t = t->next)
-	{
-		TenantItems *into = tenant_items(s, &s->inflight, t->tenant);
+	Group	   *g = s->inflight;
 
-		for (int k = 0; k < 3; k++)
-		{
-			Batch	   *from = kind_batch(t, k);
-
-			for (int i = 0; i < from->count; i++)
-				batch_add(kind_batch(into, k), from->json.data + from->starts[i], from->lens[i]);
-		}
-	}
-	free_list(&s->current);
-	s->current = s->inflight;
 	s->inflight = NULL;
-	s->inflight_count = 0;
-	s->oldest_ms = mono_ms();
+	g->next = s->head;
+	s->head = g;
+	if (s->tail == NULL)
+		s->tail = g;
+	g->oldest_ms = mono_ms();
 }
 
 static void
@@ -256,13 +272,13 @@ flush_done(Store *s, PGresult *r)
 		b = atoll(p + 12);
 	if ((p = strstr(v, "\"controls\": ")) != NULL)
 		c = atoll(p + 12);
-	log_event(LOG_DEBUG, "flushed %d items: %s", s->inflight_count, v);
+	log_event(LOG_DEBUG, "flushed %d items: %s", s->inflight->count, v);
 	s->stored += a;
 	s->rejected += b;
 	s->controls += c;
-	s->held -= s->inflight_count;
-	s->inflight_count = 0;
-	free_list(&s->inflight);
+	s->held -= s->inflight->count;
+	free_group(s->inflight);
+	s->inflight = NULL;
 	s->retry_at_ms = 0;
 }
 
@@ -314,19 +330,17 @@ finish(Store *s, PgLink *db, bool wait)
 	if (db->conn != NULL)
 	{
 		/* PostgreSQL refused the statement: item by item */
-		TenantItems *list = s->inflight;
-
 		log_event(LOG_WARNING, "PostgreSQL refused a batch of %d items; writing them one by one",
-				  s->inflight_count);
-		if (flush_one_by_one(s, db, list))
+				  s->inflight->count);
+		if (flush_one_by_one(s, db, s->inflight->tenants))
 		{
-			s->held -= s->inflight_count;
-			s->inflight_count = 0;
-			free_list(&s->inflight);
+			s->held -= s->inflight->count;
+			free_group(s->inflight);
+			s->inflight = NULL;
 			return true;
 		}
 	}
-	log_event(LOG_WARNING, "flush of %d items failed (PostgreSQL away); they are kept", s->inflight_count);
+	log_event(LOG_WARNING, "flush of %d items failed (PostgreSQL away); they are kept", s->inflight->count);
 	put_back(s);
 	s->retry_at_ms = mono_ms() + pg_wait_ms(db) + 10;
 	return true;
@@ -343,7 +357,7 @@ store_flush_wait(Store *s, PgLink *db)
 {
 	if (s->inflight != NULL)
 		finish(s, db, true);
-	if (s->held > 0 && store_start_flush(s, db))
+	while (s->inflight == NULL && s->head != NULL && store_start_flush(s, db))
 		finish(s, db, true);
 	return s->held == 0;
 }

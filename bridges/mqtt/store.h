@@ -4,7 +4,9 @@
  *     SELECT iot.mqtt_store('[{"tenant", "data", "control", "audit"}, ...]')
  * (one transaction, one round trip), sent asynchronously: the bridge goes
  * on reading MQTT while PostgreSQL works.  Items that arrive meanwhile
- * wait for the next flush.  Nothing is dropped while the database is
+ * wait, in groups of at most max_items (one group per flush: a backlog
+ * read faster than PostgreSQL writes is written in batches of the
+ * configured size, not in one huge transaction).  Nothing is dropped while the database is
  * away: a flush that fails on a lost connection puts its items back; one
  * PostgreSQL refuses (an error) is written item by item, and only the items
  * that still fail are audited and dropped.
@@ -26,13 +28,21 @@ typedef struct TenantItems
 	struct TenantItems *next;
 } TenantItems;
 
+/* The items of one flush. */
+typedef struct Group
+{
+	TenantItems *tenants;
+	int			count;
+	long long	oldest_ms;		/* when its first item came in */
+	struct Group *next;
+} Group;
+
 typedef struct Store
 {
-	TenantItems *current;		/* accumulating */
-	TenantItems *inflight;		/* sent, waiting for the result */
-	int			held;			/* items of current + inflight */
-	int			inflight_count;
-	long long	oldest_ms;		/* when the oldest item of current came in */
+	Group	   *head;			/* waiting, oldest first */
+	Group	   *tail;			/* the group items are added to */
+	Group	   *inflight;		/* sent, waiting for the result */
+	int			held;			/* items waiting + in flight */
 	int			max_items;
 	long		max_ms;
 	long long	stored;			/* data messages stored so far */

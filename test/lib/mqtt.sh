@@ -60,12 +60,16 @@ plugin_opt_service_password $MQTT_SERVICE_PASSWORD
 plugin_opt_auth_cache_seconds ${MQTT_AUTH_CACHE:-2}
 plugin_opt_recheck_seconds ${MQTT_RECHECK:-2}
 plugin_opt_flush_ms 50
+plugin_opt_batch_max_items ${MQTT_BATCH_ITEMS:-1000}
+plugin_opt_batch_ms ${MQTT_BATCH_MS:-5}
+plugin_opt_spool_file $dir/uplink.spool
 plugin_opt_device_topics \$aws/rules/#
 plugin_opt_connector_topics sensor/+/telemetry
 plugin_opt_log_level ${MQTT_PLUGIN_LOG:-info}"
   cat >"$dir/mosquitto.conf" <<CONF
 per_listener_settings true
-persistence false
+persistence ${MQTT_PERSISTENCE:-false}
+persistence_location $dir/
 max_queued_messages 0
 max_inflight_messages ${MQTT_MAX_INFLIGHT:-100}
 log_dest file $dir/mosquitto.log
@@ -141,11 +145,14 @@ mqtt_start() {
   mqtt_roles && mqtt_broker_start "$1" && mqtt_bridge_start "$1"
 }
 
-mqtt_stop() {
+mqtt_broker_stop() {
   local dir=$1 pid
-  mqtt_bridge_stop "$dir"
   if [ -f "$dir/mosquitto.pid" ]; then
     pid=$(cat "$dir/mosquitto.pid"); kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     rm -f "$dir/mosquitto.pid"
   fi
+}
+mqtt_stop() {
+  mqtt_bridge_stop "$1"
+  mqtt_broker_stop "$1"
 }
